@@ -17,3 +17,18 @@ struct Box4 {
 __device__ __forceinline__ int64_t sc_offset4(const int dim[4], int a, int b, int c, int d) {
     return (((int64_t) a * dim[1] + b) * dim[2] + c) * (int64_t) dim[3] + d;
 }
+
+// Convolution problem description, passed by value. All fields are int so the host passes an int[] of exactly
+// this layout (CudaKernels.convParams on the Java side builds it; keep the two in the same order).
+struct ConvParams {
+    int n, c, h, w;                  // input (x or dx) dimensions
+    int k, oh, ow;                   // filters and full output (y or dy) spatial dimensions
+    int groups, cg, kg;              // groups, input channels per group, filters per group
+    int r, s;                        // kernel extent (rows, columns)
+    int sh, sw, ph, pw, dh, dw;      // stride, low-side padding, dilation
+    int wlo0, wlo1, wext0, wext1;    // window: output space (fwd, bwd-filter) or input space (bwd-data)
+    int split_tiles;                 // bwd-filter: reduction tiles (of CONV_BK pixels) per split
+};
+
+#define CONV_THREADS 256
+#define CONV_BK 16
