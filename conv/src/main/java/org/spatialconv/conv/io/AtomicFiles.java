@@ -5,12 +5,25 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Writes files by first writing a temporary file in the same folder and then renaming it over the target, so
  * readers see either the old file or the complete new one, never a partial write.
  */
 public final class AtomicFiles {
+    /**
+     * Temporary files not yet committed or discarded; a shutdown hook deletes them so that an interrupted run
+     * (Ctrl-C, SIGTERM) leaves no debris beside its outputs either.
+     */
+    private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(AtomicFiles::deleteQuietly),
+                "spatialconv-tmp-cleanup"));
+    }
+
     private AtomicFiles() {
     }
 
@@ -34,6 +47,7 @@ public final class AtomicFiles {
             throw new IOException(target + ": folder " + dir + " does not exist");
         }
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        LIVE.add(tmp);
         try {
             writer.write(tmp);
             return tmp;
@@ -50,12 +64,18 @@ public final class AtomicFiles {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
+        LIVE.remove(tmp);
     }
 
     /** Deletes a staged file, ignoring failures (used on error paths, where the first error matters). */
     public static void discard(Path tmp) {
+        deleteQuietly(tmp);
+        LIVE.remove(tmp);
+    }
+
+    private static void deleteQuietly(Path p) {
         try {
-            Files.deleteIfExists(tmp);
+            Files.deleteIfExists(p);
         } catch (IOException ignored) {
             // the original failure is what the caller reports
         }
