@@ -11,6 +11,8 @@ import org.spatialconv.conv.Backends;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
+import org.spatialconv.conv.cpu.CpuBackend;
+import org.spatialconv.conv.cpu.CpuConfig;
 
 /**
  * Times the three passes of one convolution layer on a backend and prints one JSON line of medians, for the peer
@@ -50,7 +52,7 @@ public final class ConvPassTimer {
         List<Double> bd = new ArrayList<>();
         List<Double> bf = new ArrayList<>();
         List<Double> bwd = new ArrayList<>();
-        try (Backend b = Backends.create(name, BackendOptions.threads(threads))) {
+        try (Backend b = create(name, threads)) {
             for (int i = 0; i < warmup + reps; i++) {
                 long t0 = System.nanoTime();
                 b.convForward(x, w, null, g, y);
@@ -77,6 +79,21 @@ public final class ConvPassTimer {
                             + "\"gflop_per_pass\":%.4f,\"threads\":%d,\"backend\":\"%s\"}",
                     args[0], median(fwd), median(bd), median(bf), median(bwd), gflop, threads, describe));
         }
+    }
+
+    /**
+     * The named backend; for {@code cpu}, the system properties {@code scratchFloats} and {@code bandsPerThread}
+     * override the tile budget, for tuning experiments.
+     */
+    private static Backend create(String name, int threads) {
+        if (name.equals(CpuBackend.NAME) && (System.getProperty("scratchFloats") != null
+                || System.getProperty("bandsPerThread") != null)) {
+            CpuConfig d = CpuConfig.defaults(threads);
+            return new CpuBackend(new CpuConfig(threads,
+                    Integer.getInteger("scratchFloats", d.scratchFloats()),
+                    Integer.getInteger("bandsPerThread", d.bandsPerThread())));
+        }
+        return Backends.create(name, BackendOptions.threads(threads));
     }
 
     private static Tensor random(Random rnd, Shape s) {
