@@ -54,10 +54,18 @@ public record CudaProbe(boolean available, String reason, int devices, int drive
             return new CudaProbe(true, "", n[0], v[0]);
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             return new CudaProbe(false, "JCuda driver binding did not load (NVIDIA driver, libcuda.so.1, missing?): "
-                    + firstLine(e.getMessage()), 0, 0);
+                    + firstLine(e.getMessage()) + rootCause(e), 0, 0);
         } catch (RuntimeException e) {
             return new CudaProbe(false, "CUDA initialisation failed: " + firstLine(e.toString()), 0, 0);
         }
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t == e ? "" : " <- " + firstLine(t.getMessage());
     }
 
     private static String firstLine(String s) {
