@@ -54,18 +54,26 @@ public record CudaProbe(boolean available, String reason, int devices, int drive
             return new CudaProbe(true, "", n[0], v[0]);
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             return new CudaProbe(false, "JCuda driver binding did not load (NVIDIA driver, libcuda.so.1, missing?): "
-                    + firstLine(e.getMessage()) + rootCause(e), 0, 0);
+                    + firstLine(e.getMessage()) + linkerDetail(e.getMessage()), 0, 0);
         } catch (RuntimeException e) {
             return new CudaProbe(false, "CUDA initialisation failed: " + firstLine(e.toString()), 0, 0);
         }
     }
 
-    private static String rootCause(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
+    /** JCuda's loader buries the dynamic linker's reason (e.g. libcuda.so.1 missing) in nested stack traces. */
+    private static String linkerDetail(String message) {
+        if (message == null) {
+            return "";
         }
-        return t == e ? "" : " <- " + firstLine(t.getMessage());
+        for (String line : message.split("\n")) {
+            int i = line.indexOf("cannot open shared object file");
+            if (i >= 0) {
+                String head = line.substring(0, i);
+                int lib = head.lastIndexOf(": ", head.length() - 3);
+                return "; " + line.substring(lib < 0 ? 0 : lib + 2).trim();
+            }
+        }
+        return "";
     }
 
     private static String firstLine(String s) {
