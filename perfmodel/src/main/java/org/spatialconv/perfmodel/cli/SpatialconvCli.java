@@ -3,8 +3,11 @@ package org.spatialconv.perfmodel.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.Properties;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -41,8 +44,18 @@ public final class SpatialconvCli implements Runnable {
                 + String.join(", ", spec.subcommands().keySet()));
     }
 
+    /**
+     * netlib-java logs a warning for each BLAS implementation it cannot load (e.g. the Vector API one, which
+     * needs an incubator module) even when it then uses native OpenBLAS; kept quiet unless debugging. Held in a
+     * field because java.util.logging keeps loggers weakly.
+     */
+    private static final Logger NETLIB_LOG = Logger.getLogger("dev.ludovic.netlib");
+
     /** Runs the CLI and exits with its exit code. */
     public static void main(String[] args) {
+        if (!envDebug() && !Arrays.asList(args).contains("--debug")) {
+            NETLIB_LOG.setLevel(Level.SEVERE);
+        }
         System.exit(commandLine().execute(args));
     }
 
