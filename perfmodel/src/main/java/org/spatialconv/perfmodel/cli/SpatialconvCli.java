@@ -93,11 +93,11 @@ public final class SpatialconvCli implements Runnable {
         if (!user && (msg == null || msg.isBlank() || ex instanceof NullPointerException)) {
             msg = ex.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
         }
-        err.println(PREFIX + oneLine(msg));
-        if (debugRequested(parsed)) {
+        boolean debug = debugRequested(parsed);
+        // a runtime failure may be a bug: say how to get the details, still on the one line
+        err.println(PREFIX + oneLine(msg) + (user || debug ? "" : " (rerun with --debug for the stack trace)"));
+        if (debug) {
             ex.printStackTrace(err);
-        } else if (!user) {
-            err.println("spatialconv: (run with --debug or SPATIALCONV_DEBUG=1 for the stack trace)");
         }
         err.flush();
         return user ? UserException.EXIT_CODE : EXIT_FAILURE;
