@@ -73,15 +73,16 @@ class DistributedConvPropertyTest {
             Tensor bt = random(Shape.of(k), rnd);
             Tensor dyt = random(y, rnd);
 
-            Backend single = backends().apply(0);
             Tensor y1 = Tensor.zeros(y);
-            single.convForward(xt, wt, bt, g, y1);
             Tensor dx1 = Tensor.zeros(x);
-            single.convBackwardData(dyt, wt, g, dx1);
             Tensor dw1 = Tensor.zeros(w);
-            single.convBackwardFilter(xt, dyt, g, dw1);
             Tensor db1 = Tensor.zeros(Shape.of(k));
-            single.biasBackward(dyt, db1);
+            try (Backend single = backends().apply(0)) {
+                single.convForward(xt, wt, bt, g, y1);
+                single.convBackwardData(dyt, wt, g, dx1);
+                single.convBackwardFilter(xt, dyt, g, dw1);
+                single.biasBackward(dyt, db1);
+            }
 
             try (DistributedConvRunner run = new DistributedConvRunner(grid, g, x, w, backends(), mode, TIMEOUT)) {
                 Tensor yd = Tensor.zeros(y);
@@ -104,7 +105,7 @@ class DistributedConvPropertyTest {
         }
         assertTrue(failures.isEmpty(), () -> failures.size() + " mismatches, first: " + failures.get(0));
         assertTrue(multiRank >= CASES / 2, "only " + multiRank + " multi-rank cases");
-        System.out.println("DistributedConvPropertyTest: " + checked + " cases (" + multiRank + " multi-rank), "
+        System.out.println(getClass().getSimpleName() + ": " + checked + " cases (" + multiRank + " multi-rank), "
                 + 5 * checked + " tensors compared");
     }
 
