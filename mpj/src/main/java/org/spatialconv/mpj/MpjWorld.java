@@ -1,0 +1,224 @@
+package org.spatialconv.mpj;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import mpi.MPI;
+import mpi.MPIException;
+import mpi.Status;
+import org.spatialconv.decomposition.comm.CommunicationException;
+
+/**
+ * Process-wide MPJ state shared by the world communicator and every communicator split from it: the lock that
+ * serialises calls into MPJ (its devices are not documented as thread-safe), the failure flag, and the
+ * out-of-band abort channel. A rank that fails sends a short abort message on a reserved tag to every world
+ * rank; every wait polls the pre-posted receive of that tag, so the failure reaches blocked peers within one
+ * polling interval instead of after their timeout.
+ */
+final class MpjWorld {
+    /** Tags at or above this value are reserved for collectives and the abort channel. */
+    static final int INTERNAL_TAG_BASE = 1 << 29;
+    static final int ABORT_TAG = INTERNAL_TAG_BASE + 1000;
+    /** Fixed abort payload size: receives must match sends exactly in MPJ, so messages are padded. */
+    static final int ABORT_BYTES = 1024;
+    private static final long MAX_PARK_NANOS = 200_000L;
+
+    private final mpi.Intracomm comm;
+    private final Duration timeout;
+    private final Object lock = new Object();
+    private final byte[] abortBuf = new byte[ABORT_BYTES];
+    private mpi.Request abortRecv;
+    private volatile CommunicationException failure;
+    private volatile boolean failedElsewhere;
+    private volatile boolean finished;
+
+    MpjWorld(mpi.Intracomm comm, Duration timeout) {
+        this.comm = comm;
+        this.timeout = timeout;
+        synchronized (lock) {
+            abortRecv = call(() -> comm.Irecv(abortBuf, 0, ABORT_BYTES, MPI.BYTE, MPI.ANY_SOURCE, ABORT_TAG),
+                    "posting the abort receive");
+        }
+    }
+
+    Duration timeout() {
+        return timeout;
+    }
+
+    mpi.Intracomm comm() {
+        return comm;
+    }
+
+    int worldRank() {
+        return call(comm::Rank, "Rank");
+    }
+
+    /** Runs an MPJ call under the world lock, turning MPJ's checked exceptions into communication errors. */
+    <T> T locked(MpjCall<T> call, String what) {
+        synchronized (lock) {
+            return call(call, what);
+        }
+    }
+
+    private <T> T call(MpjCall<T> call, String what) {
+        try {
+            return call.run();
+        } catch (RuntimeException e) {
+            throw new CommunicationException("MPJ failed while " + what + ": " + e, e);
+        }
+    }
+
+    /** Throws the recorded failure, polling the abort channel first. */
+    void checkFailed() {
+        CommunicationException f = failure;
+        if (f == null && !finished) {
+            synchronized (lock) {
+                if (failure == null && abortRecv != null) {
+                    Status st = call(abortRecv::Test, "testing the abort channel");
+                    if (st != null) {
+                        abortRecv = null;
+                        failedElsewhere = true;
+                        failure = new CommunicationException(decode(abortBuf));
+                    }
+                }
+            }
+            f = failure;
+        }
+        if (f != null) {
+            throw new CommunicationException(f.getMessage(), f);
+        }
+    }
+
+    /**
+     * Waits for {@code req} by polling with a bounded back-off (MPJ's own Wait blocks forever), failing on
+     * timeout or as soon as any rank has aborted.
+     */
+    Status await(mpi.Request req, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long park = 1_000L;
+        int spins = 0;
+        while (true) {
+            checkFailed();
+            Status st = locked(req::Test, what);
+            if (st != null) {
+                return st;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new CommunicationException("rank " + worldRank() + ": timed out after " + timeout.toMillis()
+                        + " ms " + what);
+            }
+            // Spin briefly for latency, then park with growing intervals so waiting ranks leave the CPU to
+            // the ranks that compute (the machine may have fewer cores than ranks).
+            if (spins++ < 200) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(park);
+                park = Math.min(MAX_PARK_NANOS, park * 2);
+            }
+        }
+    }
+
+    /** Records {@code message} as this rank's failure and tells every other world rank, best effort. */
+    void abort(String message) {
+        if (failure == null) {
+            failure = new CommunicationException(message);
+        }
+        byte[] payload = encode(message);
+        int me = worldRank();
+        int size = locked(comm::Size, "Size");
+        long deadline = System.nanoTime() + Math.min(timeout.toNanos(), Duration.ofSeconds(2).toNanos());
+        java.util.List<mpi.Request> sends = new java.util.ArrayList<>();
+        for (int r = 0; r < size; r++) {
+            if (r == me) {
+                continue;
+            }
+            final int dest = r;
+            try {
+                sends.add(locked(() -> comm.Isend(payload, 0, ABORT_BYTES, MPI.BYTE, dest, ABORT_TAG), "abort"));
+            } catch (CommunicationException e) {
+                // A dead peer cannot be told; the launcher kills it anyway.
+            }
+        }
+        // Give the sends a moment to leave; never block the failing rank for long.
+        for (mpi.Request s : sends) {
+            try {
+                while (locked(s::Test, "abort send") == null && System.nanoTime() - deadline < 0) {
+                    LockSupport.parkNanos(MAX_PARK_NANOS);
+                }
+            } catch (CommunicationException e) {
+                // best effort
+            }
+        }
+    }
+
+    /** Marks this rank failed without telling peers (used when the launcher already told everyone). */
+    void failLocally(String message) {
+        if (failure == null) {
+            failedElsewhere = true;
+            failure = new CommunicationException(message);
+        }
+    }
+
+    /** True when the recorded failure came from another rank or the launcher, not from this rank. */
+    boolean failedElsewhere() {
+        return failedElsewhere;
+    }
+
+    boolean failed() {
+        return failure != null;
+    }
+
+    /**
+     * Completes the pending abort receive with a message to self so that MPJ can shut down cleanly, then
+     * finalises MPJ. Called once, after a successful final barrier.
+     */
+    void finish() {
+        synchronized (lock) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            if (abortRecv != null) {
+                int me = call(comm::Rank, "Rank");
+                byte[] none = new byte[ABORT_BYTES];
+                mpi.Request s = call(() -> comm.Isend(none, 0, ABORT_BYTES, MPI.BYTE, me, ABORT_TAG), "closing");
+                long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (call(abortRecv::Test, "closing") == null && System.nanoTime() - deadline < 0) {
+                    LockSupport.parkNanos(MAX_PARK_NANOS);
+                }
+                while (call(s::Test, "closing") == null && System.nanoTime() - deadline < 0) {
+                    LockSupport.parkNanos(MAX_PARK_NANOS);
+                }
+                abortRecv = null;
+            }
+            call(() -> {
+                MPI.Finalize();
+                return null;
+            }, "finalising");
+        }
+    }
+
+    private static byte[] encode(String message) {
+        byte[] text = message.getBytes(StandardCharsets.UTF_8);
+        int n = Math.min(text.length, ABORT_BYTES - 4);
+        byte[] out = new byte[ABORT_BYTES];
+        out[0] = (byte) (n >>> 24);
+        out[1] = (byte) (n >>> 16);
+        out[2] = (byte) (n >>> 8);
+        out[3] = (byte) n;
+        System.arraycopy(text, 0, out, 4, n);
+        return out;
+    }
+
+    private static String decode(byte[] buf) {
+        int n = ((buf[0] & 0xff) << 24) | ((buf[1] & 0xff) << 16) | ((buf[2] & 0xff) << 8) | (buf[3] & 0xff);
+        n = Math.max(0, Math.min(n, ABORT_BYTES - 4));
+        return new String(buf, 4, n, StandardCharsets.UTF_8);
+    }
+
+    /** An MPJ call that may throw MPJ's checked exception. */
+    @FunctionalInterface
+    interface MpjCall<T> {
+        T run() throws MPIException;
+    }
+}
