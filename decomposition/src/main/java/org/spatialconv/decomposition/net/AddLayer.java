@@ -5,25 +5,35 @@ import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
 import org.spatialconv.conv.layers.Elementwise;
 
-/** Residual add of two inputs of the same shape (local: both inputs are placed alike). */
+/** Residual add of two or more inputs of the same shape (local: all inputs are placed alike). */
 public final class AddLayer extends BoundLayer {
+    private int count;
+
     @Override
     public Shape outputShape(List<Shape> inputs) {
-        requireInputs(inputs, 2, "add");
-        if (!inputs.get(0).equals(inputs.get(1))) {
-            throw new IllegalArgumentException("add inputs differ in shape: " + inputs.get(0) + " and "
-                    + inputs.get(1));
+        if (inputs.size() < 2) {
+            throw new IllegalArgumentException("add takes at least 2 inputs, got " + inputs.size());
+        }
+        for (Shape s : inputs) {
+            if (!s.equals(inputs.get(0))) {
+                throw new IllegalArgumentException("add inputs differ in shape: " + inputs.get(0) + " and " + s);
+            }
         }
         return inputs.get(0);
     }
 
     @Override
     public Tensor forward(List<Tensor> inputs, boolean training) {
-        return Elementwise.add(inputs.get(0), inputs.get(1));
+        Tensor y = Elementwise.add(inputs.get(0), inputs.get(1));
+        for (int i = 2; i < inputs.size(); i++) {
+            y = Elementwise.add(y, inputs.get(i));
+        }
+        count = inputs.size();
+        return y;
     }
 
     @Override
     public List<Tensor> backward(Tensor dy) {
-        return List.of(dy, dy);
+        return java.util.Collections.nCopies(count, dy);
     }
 }
