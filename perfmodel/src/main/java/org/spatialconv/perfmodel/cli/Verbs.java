@@ -15,7 +15,8 @@ public final class Verbs {
     /** Top-level verbs: {@code spatialconv VERB}. */
     static final List<Supplier<Object>> TOP_LEVEL = List.of(
             ConvCommand::new,
-            BenchCommand::new);
+            BenchCommand::new,
+            TrainCommand::new);
 
     /** Benchmarks: {@code spatialconv bench NAME}. */
     static final List<Supplier<Object>> BENCHMARKS = List.of(
