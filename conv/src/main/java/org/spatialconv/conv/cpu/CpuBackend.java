@@ -1,0 +1,148 @@
+package org.spatialconv.conv.cpu;
+
+import org.spatialconv.conv.Backend;
+import org.spatialconv.conv.ConvGeometry;
+import org.spatialconv.conv.Shape;
+import org.spatialconv.conv.Tensor;
+import org.spatialconv.conv.Window;
+
+/**
+ * Multithreaded CPU backend: every pass is bounded im2col tiles times SGEMM.
+ *
+ * <p>Work is split into tasks of (sample, group, band of rows of the tensor the pass writes or reads), so a single
+ * large sample still keeps every worker busy. Within a task, rows are processed in tiles whose im2col matrix fits
+ * in {@link CpuConfig#scratchFloats()}, which bounds memory however large the layer is. Backward-data tasks own a
+ * band of {@code dx} rows and recompute the few {@code dy} rows shared with the neighbouring band, so no two
+ * workers write the same element; backward-filter workers sum into private partial gradients that are reduced at
+ * the end.
+ */
+public final class CpuBackend implements Backend {
+    /** The name users select this backend by. */
+    public static final String NAME = "cpu";
+
+    private final CpuConfig config;
+    private final WorkerPool pool;
+
+    /** A backend with its own pool of {@code config.threads()} workers (the caller's thread is one of them). */
+    public CpuBackend(CpuConfig config) {
+        this.config = config;
+        this.pool = new WorkerPool(config.threads());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** Which kernels run, e.g. {@code cpu: im2col+sgemm, native BLAS (...), 2 threads}. */
+    public String describe() {
+        return NAME + ": im2col+sgemm, " + Sgemm.describe() + ", " + config.threads() + " thread(s)";
+    }
+
+    /** The configuration this backend was created with. */
+    public CpuConfig config() {
+        return config;
+    }
+
+    @Override
+    public void convForward(Tensor x, Tensor w, Tensor bias, ConvGeometry g, Tensor y, Window yWindow) {
+        Shape ys = checkedOutput(g, x.shape(), w.shape());
+        requireShape(y.shape(), ys, "y");
+        if (bias != null && bias.shape().size() != ys.c()) {
+            throw new IllegalArgumentException("bias has " + bias.shape().size() + " elements, expected " + ys.c());
+        }
+        requireWindow(yWindow, ys, "y");
+        if (yWindow.isEmpty()) {
+            return;
+        }
+        Passes.forward(new Geo(x.shape(), w.shape(), ys, g), x.data(), w.data(),
+                bias == null ? null : bias.data(), y.data(), yWindow, config, pool);
+    }
+
+    @Override
+    public void convBackwardData(Tensor dy, Tensor w, ConvGeometry g, Tensor dx, Window dxWindow) {
+        Shape ys = checkedOutput(g, dx.shape(), w.shape());
+        requireShape(dy.shape(), ys, "dy");
+        requireWindow(dxWindow, dx.shape(), "dx");
+        if (dxWindow.isEmpty()) {
+            return;
+        }
+        Passes.backwardData(new Geo(dx.shape(), w.shape(), ys, g), dy.data(), w.data(), dx.data(), dxWindow, config,
+                pool);
+    }
+
+    @Override
+    public void convBackwardFilter(Tensor x, Tensor dy, ConvGeometry g, Tensor dw, Window dyWindow,
+            boolean accumulate) {
+        Shape ys = checkedOutput(g, x.shape(), dw.shape());
+        requireShape(dy.shape(), ys, "dy");
+        requireWindow(dyWindow, ys, "dy");
+        if (!accumulate) {
+            dw.fill(0f);
+        }
+        if (dyWindow.isEmpty()) {
+            return;
+        }
+        Passes.backwardFilter(new Geo(x.shape(), dw.shape(), ys, g), x.data(), dy.data(), dw.data(), dyWindow,
+                config, pool);
+    }
+
+    @Override
+    public void biasBackward(Tensor dy, Tensor db, Window dyWindow, boolean accumulate) {
+        Shape s = dy.shape();
+        if (s.rank() != 4) {
+            throw new IllegalArgumentException("dy must be N,C,H,W, got " + s);
+        }
+        if (db.shape().size() != s.c()) {
+            throw new IllegalArgumentException("db has " + db.shape().size() + " elements, expected " + s.c());
+        }
+        requireWindow(dyWindow, s, "dy");
+        float[] d = dy.data();
+        float[] out = db.data();
+        int h0 = dyWindow.lo(0);
+        int h1 = dyWindow.hi(0);
+        int w0 = dyWindow.lo(1);
+        int w1 = dyWindow.hi(1);
+        int plane = s.h() * s.w();
+        pool.run(s.c(), (worker, k) -> {
+            double acc = 0;
+            for (int n = 0; n < s.n(); n++) {
+                int base = (n * s.c() + k) * plane;
+                for (int h = h0; h < h1; h++) {
+                    float row = 0f;
+                    for (int i = base + h * s.w() + w0, e = base + h * s.w() + w1; i < e; i++) {
+                        row += d[i];
+                    }
+                    acc += row;
+                }
+            }
+            out[k] = (float) (accumulate ? out[k] + acc : acc);
+        });
+    }
+
+    /** Stops the worker threads. */
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    private static Shape checkedOutput(ConvGeometry g, Shape x, Shape w) {
+        if (g.spatialRank() != 2) {
+            throw new IllegalArgumentException("the CPU backend supports 2-D convolutions only, got "
+                    + g.spatialRank() + " spatial dimensions");
+        }
+        return g.outputShape(x, w);
+    }
+
+    private static void requireShape(Shape got, Shape want, String what) {
+        if (!got.equals(want)) {
+            throw new IllegalArgumentException(what + " has shape " + got + ", expected " + want);
+        }
+    }
+
+    private static void requireWindow(Window win, Shape shape, String what) {
+        if (win.rank() != shape.spatialRank() || !win.fits(shape)) {
+            throw new IllegalArgumentException(what + " window " + win + " does not fit shape " + shape);
+        }
+    }
+}

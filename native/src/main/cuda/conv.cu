@@ -1,0 +1,178 @@
+// Direct convolution as implicit GEMM with shared-memory tiling and float32 accumulation (2-D, any stride,
+// per-side padding, dilation and groups). Nothing is materialised: each block gathers its tiles straight from the
+// NCHW tensors.
+//
+// Forward, per group g (blockIdx.z):      Y[m][p] = sum_q A[m][q] * B[q][p] (+ bias[g*kg + m])
+//   m  = filter within the group            (M = kg, blockIdx.y tiles of BM)
+//   p  = (n, i, j) over N x window          (P = n * wext0 * wext1, blockIdx.x tiles of BN); oh = wlo0 + i, ow = wlo1 + j
+//   q  = (r, s, c) with c innermost          (reduction; each (r, s) step walks c in chunks of CONV_BK, zero-padded)
+//   A[m][q] = w[g*kg + m][c][r][s],  B[q][p] = x[n][g*cg + c][oh*sh - ph + r*dh][ow*sw - pw + s*dw] (0 outside).
+// Backward-data, per group g:             DX[m][p] = sum_q A[m][q] * B[q][p]
+//   m  = input channel within the group     (M = cg)
+//   p  = (n, ih, iw) over N x window         (window in input space)
+//   q  = (r, s, k) with k innermost,  A[m][q] = w[g*kg + k][m][r][s],
+//   B[q][p] = dy[n][g*kg + k][oh][ow] where oh = (ih + ph - r*dh) / sh when that division is exact and in range
+//             (likewise ow), else 0.
+// Ordering the reduction with the channel innermost keeps one (ih, iw) per thread for a whole channel chunk, so
+// the gather needs no division in the inner loop; the price is zero-padding when the channel count is not a
+// multiple of CONV_BK.
+//
+// Thread mapping (CONV_THREADS = 256): tx = tid % 16, ty = tid / 16; a thread owns rows ty + 16*i (i < BM/16) and
+// columns tx + 16*jj (jj < BN/16) of the block tile, so shared-memory reads are broadcasts (A) or consecutive (B)
+// and global writes along p are consecutive. Tile loads: B element (kk, p) by thread p = tid % BN (fixed pixel per
+// thread for the whole kernel), kk = tid / BN + (256/BN)*l; A element (kk, m) by m = tid % BM, kk = tid / BM + (256/BM)*l.
+#include "common.cuh"
+
+template <int BM, int BN, bool BWD>
+__device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const float* SC_RESTRICT wt,
+                                          const float* SC_RESTRICT bias, float* SC_RESTRICT dst, const ConvParams& p) {
+    static_assert(BM % 16 == 0 && BN % 16 == 0 && CONV_THREADS % BM == 0 && CONV_THREADS % BN == 0, "tile shape");
+    constexpr int TM = BM / 16;
+    constexpr int TN = BN / 16;
+    constexpr int A_LOADS = CONV_BK * BM / CONV_THREADS;
+    constexpr int B_LOADS = CONV_BK * BN / CONV_THREADS;
+    constexpr int A_STEP = CONV_THREADS / BM;
+    constexpr int B_STEP = CONV_THREADS / BN;
+    __shared__ float As[CONV_BK][BM];
+    __shared__ float Bs[CONV_BK][BN];
+
+    const int tid = threadIdx.x;
+    const int tx = tid % 16;
+    const int ty = tid / 16;
+    const int g = blockIdx.z;
+    const int M = BWD ? p.cg : p.kg;            // GEMM rows
+    const int RC = BWD ? p.kg : p.cg;           // reduction channels per (r, s)
+    const int m0 = blockIdx.y * BM;
+    const int plane = p.wext0 * p.wext1;
+    const int P = p.n * plane;
+
+    // This thread's gather pixel (fixed for the whole kernel).
+    const int pb = blockIdx.x * BN + tid % BN;
+    const bool pvalid = pb < P;
+    const int pn = pvalid ? pb / plane : 0;
+    const int prem = pb - pn * plane;
+    const int pa = p.wlo0 + prem / p.wext1;     // oh (fwd) or ih (bwd)
+    const int pc = p.wlo1 + prem % p.wext1;     // ow (fwd) or iw (bwd)
+    // Source plane geometry: x (fwd) or dy (bwd).
+    const int srcC = BWD ? p.k : p.c;
+    const int srcH = BWD ? p.oh : p.h;
+    const int srcW = BWD ? p.ow : p.w;
+    const int64_t srcPlane = (int64_t) srcH * srcW;
+    const float* srcImg = src + (int64_t) pn * srcC * srcPlane + (int64_t) g * RC * srcPlane;
+
+    float acc[TM][TN];
+#pragma unroll
+    for (int i = 0; i < TM; i++) {
+#pragma unroll
+        for (int j = 0; j < TN; j++) {
+            acc[i][j] = 0.0f;
+        }
+    }
+
+    const int RS = p.r * p.s;
+    for (int rs = 0; rs < RS; rs++) {
+        const int kr = rs / p.s;
+        const int ks = rs - kr * p.s;
+        // Source position of this thread's pixel for tap (kr, ks), or invalid.
+        int sa, sc;
+        bool sval;
+        if (!BWD) {
+            sa = pa * p.sh - p.ph + kr * p.dh;
+            sc = pc * p.sw - p.pw + ks * p.dw;
+            sval = pvalid && sa >= 0 && sa < srcH && sc >= 0 && sc < srcW;
+        } else {
+            const int ta = pa + p.ph - kr * p.dh;
+            const int tc = pc + p.pw - ks * p.dw;
+            sa = ta / p.sh;
+            sc = tc / p.sw;
+            sval = pvalid && ta >= 0 && tc >= 0 && sa * p.sh == ta && sc * p.sw == tc && sa < srcH && sc < srcW;
+        }
+        const float* srcPix = srcImg + (sval ? (int64_t) sa * srcW + sc : 0);
+
+        for (int c0 = 0; c0 < RC; c0 += CONV_BK) {
+#pragma unroll
+            for (int l = 0; l < B_LOADS; l++) {
+                const int kk = tid / BN + B_STEP * l;
+                const int ch = c0 + kk;
+                Bs[kk][tid % BN] = (sval && ch < RC) ? srcPix[(int64_t) ch * srcPlane] : 0.0f;
+            }
+#pragma unroll
+            for (int l = 0; l < A_LOADS; l++) {
+                const int kk = tid / BM + A_STEP * l;
+                const int m = m0 + tid % BM;
+                const int ch = c0 + kk;
+                float v = 0.0f;
+                if (m < M && ch < RC) {
+                    // fwd: w[g*kg + m][ch][kr][ks]; bwd: w[g*kg + ch][m][kr][ks]
+                    const int64_t wi = BWD ? ((int64_t) (g * p.kg + ch) * p.cg + m) * RS + rs
+                                           : ((int64_t) (g * p.kg + m) * p.cg + ch) * RS + rs;
+                    v = wt[wi];
+                }
+                As[kk][tid % BM] = v;
+            }
+            __syncthreads();
+#pragma unroll
+            for (int kk = 0; kk < CONV_BK; kk++) {
+                float a[TM];
+                float b[TN];
+#pragma unroll
+                for (int i = 0; i < TM; i++) {
+                    a[i] = As[kk][ty + 16 * i];
+                }
+#pragma unroll
+                for (int j = 0; j < TN; j++) {
+                    b[j] = Bs[kk][tx + 16 * j];
+                }
+#pragma unroll
+                for (int i = 0; i < TM; i++) {
+#pragma unroll
+                    for (int j = 0; j < TN; j++) {
+                        acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+                    }
+                }
+            }
+            __syncthreads();
+        }
+    }
+
+    // Store: dst is y (fwd, channels k) or dx (bwd, channels c); the pixel p is decoded again per column.
+    const int dstC = BWD ? p.c : p.k;
+    const int dstH = BWD ? p.h : p.oh;
+    const int dstW = BWD ? p.w : p.ow;
+#pragma unroll
+    for (int j = 0; j < TN; j++) {
+        const int pp = blockIdx.x * BN + tx + 16 * j;
+        if (pp >= P) {
+            continue;
+        }
+        const int n = pp / plane;
+        const int rem = pp - n * plane;
+        const int a = p.wlo0 + rem / p.wext1;
+        const int c = p.wlo1 + rem % p.wext1;
+#pragma unroll
+        for (int i = 0; i < TM; i++) {
+            const int m = m0 + ty + 16 * i;
+            if (m < M) {
+                const int ch = g * M + m;
+                const float bv = (!BWD && bias != nullptr) ? bias[ch] : 0.0f;
+                dst[(((int64_t) n * dstC + ch) * dstH + a) * dstW + c] = acc[i][j] + bv;
+            }
+        }
+    }
+}
+
+// The three tile shapes: the host picks by M (filters per group forward, channels per group backward-data), so
+// layers with few filters do not waste most of a 64-row tile.
+#define SC_CONV_INSTANCES(SUFFIX, BM, BN)                                                                          \
+    extern "C" __global__ void __launch_bounds__(CONV_THREADS)                                                    \
+    sc_conv_fwd_##SUFFIX(const float* x, const float* w, const float* bias, float* y, ConvParams p) {              \
+        conv_gemm<BM, BN, false>(x, w, bias, y, p);                                                                \
+    }                                                                                                              \
+    extern "C" __global__ void __launch_bounds__(CONV_THREADS)                                                    \
+    sc_conv_bwd_data_##SUFFIX(const float* dy, const float* w, float* dx, ConvParams p) {                          \
+        conv_gemm<BM, BN, true>(dy, w, nullptr, dx, p);                                                            \
+    }
+
+SC_CONV_INSTANCES(m64, 64, 64)
+SC_CONV_INSTANCES(m32, 32, 128)
+SC_CONV_INSTANCES(m16, 16, 128)

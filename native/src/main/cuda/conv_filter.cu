@@ -1,0 +1,154 @@
+// Convolution backward-filter as implicit GEMM with split-K over pixels and a deterministic reduction.
+//
+// Per group g and split z (blockIdx.z = g * splits + z):   WS[z][g*kg + m][q] = sum_{p in split z} A[m][p] * B[p][q]
+//   m = filter within the group    (M = kg, blockIdx.y tiles of BM)
+//   q = (c, r, s) row-major         (Q = cg*r*s, blockIdx.x tiles of BN) -- the layout of one filter in w
+//   p = (n, i, j) over N x window   (window in dy space; oh = wlo0 + i, ow = wlo1 + j), split z owns reduction tiles
+//       [z*split_tiles, (z+1)*split_tiles) of CONV_BK pixels each
+//   A[m][p] = dy[n][g*kg + m][oh][ow],  B[p][q] = x[n][g*cg + c][oh*sh - ph + r*dh][ow*sw - pw + s*dw] (0 outside).
+// The workspace WS holds one partial dw per split; sc_splitk_reduce sums them in split order, so the result does
+// not depend on scheduling (no atomics).
+//
+// Thread mapping: tile loads put the pixel on the fast thread index (kk = tid % 16) so consecutive threads read
+// consecutive ow; each thread keeps a fixed set of columns q (decoded once) and rows m. Compute mapping as in
+// conv.cu: rows ty + 16*i, columns tx + 16*jj.
+#include "common.cuh"
+
+template <int BM, int BN>
+__device__ __forceinline__ void conv_filter_gemm(const float* SC_RESTRICT x, const float* SC_RESTRICT dy,
+                                                 float* SC_RESTRICT ws, const ConvParams& p, int splits) {
+    constexpr int TM = BM / 16;
+    constexpr int TN = BN / 16;
+    constexpr int A_LOADS = CONV_BK * BM / CONV_THREADS;  // rows m = tid / 16 + 16*l
+    constexpr int B_LOADS = CONV_BK * BN / CONV_THREADS;  // columns q = tid / 16 + 16*l
+    __shared__ float As[CONV_BK][BM];
+    __shared__ float Bs[CONV_BK][BN];
+
+    const int tid = threadIdx.x;
+    const int tx = tid % 16;
+    const int ty = tid / 16;
+    const int g = blockIdx.z / splits;
+    const int z = blockIdx.z - g * splits;
+    const int m0 = blockIdx.y * BM;
+    const int q0 = blockIdx.x * BN;
+    const int RS = p.r * p.s;
+    const int Q = p.cg * RS;
+    const int plane = p.wext0 * p.wext1;
+    const int P = p.n * plane;
+    const int64_t xPlane = (int64_t) p.h * p.w;
+    const int64_t yPlane = (int64_t) p.oh * p.ow;
+
+    // Fixed columns of this thread's B loads: channel offset and tap offsets.
+    int64_t qOff[B_LOADS];
+    int qR[B_LOADS];
+    int qS[B_LOADS];
+    bool qVal[B_LOADS];
+#pragma unroll
+    for (int l = 0; l < B_LOADS; l++) {
+        const int q = q0 + tid / 16 + 16 * l;
+        qVal[l] = q < Q;
+        const int c = qVal[l] ? q / RS : 0;
+        const int rs = qVal[l] ? q - c * RS : 0;
+        qR[l] = (rs / p.s) * p.dh - p.ph;
+        qS[l] = (rs % p.s) * p.dw - p.pw;
+        qOff[l] = (int64_t) (g * p.cg + c) * xPlane;
+    }
+
+    float acc[TM][TN];
+#pragma unroll
+    for (int i = 0; i < TM; i++) {
+#pragma unroll
+        for (int j = 0; j < TN; j++) {
+            acc[i][j] = 0.0f;
+        }
+    }
+
+    const int tBegin = z * p.split_tiles;
+    const int tEnd = min(tBegin + p.split_tiles, (P + CONV_BK - 1) / CONV_BK);
+    const int kk = tid % 16;
+    for (int t = tBegin; t < tEnd; t++) {
+        const int pp = t * CONV_BK + kk;
+        const bool pv = pp < P;
+        const int n = pv ? pp / plane : 0;
+        const int rem = pp - n * plane;
+        const int oh = p.wlo0 + rem / p.wext1;
+        const int ow = p.wlo1 + rem % p.wext1;
+#pragma unroll
+        for (int l = 0; l < A_LOADS; l++) {
+            const int m = m0 + tid / 16 + 16 * l;
+            As[kk][tid / 16 + 16 * l] = (pv && m < p.kg)
+                    ? dy[((int64_t) n * p.k + g * p.kg + m) * yPlane + (int64_t) oh * p.ow + ow] : 0.0f;
+        }
+        const float* xImg = x + (int64_t) n * p.c * xPlane;
+        const int ih0 = oh * p.sh;
+        const int iw0 = ow * p.sw;
+#pragma unroll
+        for (int l = 0; l < B_LOADS; l++) {
+            const int ih = ih0 + qR[l];
+            const int iw = iw0 + qS[l];
+            const bool ok = pv && qVal[l] && ih >= 0 && ih < p.h && iw >= 0 && iw < p.w;
+            Bs[kk][tid / 16 + 16 * l] = ok ? xImg[qOff[l] + (int64_t) ih * p.w + iw] : 0.0f;
+        }
+        __syncthreads();
+#pragma unroll
+        for (int k2 = 0; k2 < CONV_BK; k2++) {
+            float a[TM];
+            float b[TN];
+#pragma unroll
+            for (int i = 0; i < TM; i++) {
+                a[i] = As[k2][ty + 16 * i];
+            }
+#pragma unroll
+            for (int j = 0; j < TN; j++) {
+                b[j] = Bs[k2][tx + 16 * j];
+            }
+#pragma unroll
+            for (int i = 0; i < TM; i++) {
+#pragma unroll
+                for (int j = 0; j < TN; j++) {
+                    acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+                }
+            }
+        }
+        __syncthreads();
+    }
+
+    // WS[z] has the layout of w: ((g*kg + m) * Q + q).
+    float* out = ws + (int64_t) z * p.k * Q;
+#pragma unroll
+    for (int i = 0; i < TM; i++) {
+        const int m = m0 + ty + 16 * i;
+        if (m >= p.kg) {
+            continue;
+        }
+#pragma unroll
+        for (int j = 0; j < TN; j++) {
+            const int q = q0 + tx + 16 * j;
+            if (q < Q) {
+                out[(int64_t) (g * p.kg + m) * Q + q] = acc[i][j];
+            }
+        }
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(CONV_THREADS)
+sc_conv_bwd_filter_m64(const float* x, const float* dy, float* ws, ConvParams p, int splits) {
+    conv_filter_gemm<64, 64>(x, dy, ws, p, splits);
+}
+
+extern "C" __global__ void __launch_bounds__(CONV_THREADS)
+sc_conv_bwd_filter_m16(const float* x, const float* dy, float* ws, ConvParams p, int splits) {
+    conv_filter_gemm<16, 128>(x, dy, ws, p, splits);
+}
+
+// dw[i] (+)= sum_z ws[z * count + i], z in order: one thread per weight element, grid-stride.
+extern "C" __global__ void sc_splitk_reduce(const float* SC_RESTRICT ws, float* SC_RESTRICT dw, int count, int splits,
+                                            int accumulate) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
+        float s = 0.0f;
+        for (int z = 0; z < splits; z++) {
+            s += ws[(int64_t) z * count + i];
+        }
+        dw[i] = accumulate ? dw[i] + s : s;
+    }
+}

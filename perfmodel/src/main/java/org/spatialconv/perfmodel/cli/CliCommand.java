@@ -1,0 +1,44 @@
+package org.spatialconv.perfmodel.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * Base of every verb: gives access to the command's output streams (so tests can capture them) and turns an
+ * out-of-memory error into a one-line runtime failure. Verbs print results on {@link #out()} and progress on
+ * {@link #err()}, and throw {@link UserException} for bad input.
+ */
+public abstract class CliCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    /** Standard output of this invocation. */
+    protected PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    /** Standard error of this invocation (progress and warnings). */
+    protected PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    /** The full command name, e.g. {@code spatialconv bench conv}. */
+    protected String commandName() {
+        return spec.qualifiedName();
+    }
+
+    @Override
+    public final Integer call() throws Exception {
+        try {
+            return execute();
+        } catch (OutOfMemoryError e) {
+            throw new IllegalStateException("out of memory (max heap " + Runtime.getRuntime().maxMemory() / (1 << 20)
+                    + " MiB); give the JVM more, e.g. JAVA_OPTS=-Xmx16g", e);
+        }
+    }
+
+    /** Runs the verb; returns the exit code (0 on success). */
+    protected abstract int execute() throws Exception;
+}
