@@ -27,7 +27,7 @@ final class MpjWorld {
     static final int ABORT_TAG = INTERNAL_TAG_BASE + 1000;
     /** Fixed abort payload size: receives must match sends exactly in MPJ, so messages are padded. */
     static final int ABORT_BYTES = 64 * 1024;
-    private static final long MAX_PARK_NANOS = 200_000L;
+    private static final long MAX_PARK_NANOS = 50_000L;
 
     private final mpi.Intracomm comm;
     private final Duration timeout;
