@@ -87,6 +87,10 @@ static void run(const std::string& name, dim3 g, dim3 blk, Args& a) {
     if (name == "sc_conv_fwd_m64") conv_fwd(sc_conv_fwd_m64);
     else if (name == "sc_conv_fwd_m32") conv_fwd(sc_conv_fwd_m32);
     else if (name == "sc_conv_fwd_m16") conv_fwd(sc_conv_fwd_m16);
+    else if (name == "sc_conv_fwd_m128n128") conv_fwd(sc_conv_fwd_m128n128);
+    else if (name == "sc_conv_fwd_m64n128") conv_fwd(sc_conv_fwd_m64n128);
+    else if (name == "sc_conv_bwd_data_m128n128") conv_bwd(sc_conv_bwd_data_m128n128);
+    else if (name == "sc_conv_bwd_data_m64n128") conv_bwd(sc_conv_bwd_data_m64n128);
     else if (name == "sc_conv_bwd_data_m64") conv_bwd(sc_conv_bwd_data_m64);
     else if (name == "sc_conv_bwd_data_m32") conv_bwd(sc_conv_bwd_data_m32);
     else if (name == "sc_conv_bwd_data_m16") conv_bwd(sc_conv_bwd_data_m16);
@@ -160,7 +164,9 @@ int main() {
                     die("bad argument kind " + kd);
                 }
             }
-            if (block != 256 && name.rfind("sc_conv", 0) == 0) die(name + " needs 256 threads, got " + std::to_string(block));
+            // The convolution kernels index threads assuming their compiled block size.
+            unsigned want = name.find("m64n128") != std::string::npos ? 128 : 256;
+            if (block != want && name.rfind("sc_conv", 0) == 0) die(name + " needs " + std::to_string(want) + " threads, got " + std::to_string(block));
             run(name, dim3{gx, gy, gz}, dim3{block}, a);
             for (auto& [id, arr] : arrays) {
                 long n = (long) arr.v.size() - 2 * GUARD;
