@@ -1,6 +1,7 @@
 package org.spatialconv.jmh;
 
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
 import org.spatialconv.conv.Backend;
 import org.spatialconv.conv.BackendOptions;
 import org.spatialconv.conv.Backends;
@@ -44,6 +45,36 @@ final class LayerRanks {
                 case FORWARD -> () -> conv.forward(xb, wt, null, y);
                 case BACKWARD_DATA -> () -> conv.backwardData(dy, wt, dx);
                 case BACKWARD_FILTER -> () -> conv.backwardFilter(xb, dy, dw, db);
+            };
+        });
+    }
+
+    /** Like {@link #group} but every round runs the pass {@code pass} holds at that moment. */
+    static RankGroup selectable(ProcessGrid g, ConvGeometry geo, Shape x, Shape w, OverlapMode overlap,
+            int threads, AtomicReference<Pass> pass) {
+        ConvPlan plan = new ConvPlan(g, geo, x, w);
+        return new RankGroup(g.size(), comm -> {
+            Backend backend = Backends.create("cpu", BackendOptions.threads(threads));
+            DistributedConv conv = new DistributedConv(comm, backend, plan, overlap);
+            SplittableRandom rnd = new SplittableRandom(17 + comm.rank());
+            Block xb = conv.allocateInput();
+            fill(xb.data(), rnd);
+            Tensor wt = Tensor.zeros(w);
+            fill(wt, new SplittableRandom(5));
+            Tensor y = conv.allocateOutput();
+            Tensor dy = conv.allocateOutput();
+            fill(dy, rnd);
+            Block dx = conv.allocateInput();
+            Tensor dw = Tensor.zeros(w);
+            Tensor db = Tensor.zeros(Shape.of(w.dim(0)));
+            conv.forward(xb, wt, null, y);
+            return () -> {
+                switch (pass.get()) {
+                    case FORWARD -> conv.forward(xb, wt, null, y);
+                    case BACKWARD_DATA -> conv.backwardData(dy, wt, dx);
+                    case BACKWARD_FILTER -> conv.backwardFilter(xb, dy, dw, db);
+                    default -> throw new IllegalStateException();
+                }
             };
         });
     }
