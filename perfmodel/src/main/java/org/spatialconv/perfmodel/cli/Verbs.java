@@ -16,7 +16,8 @@ public final class Verbs {
     static final List<Supplier<Object>> TOP_LEVEL = List.of(
             ConvCommand::new,
             BenchCommand::new,
-            PlanCommand::new);
+            PlanCommand::new,
+            CalibrateCommand::new);
 
     /** Benchmarks: {@code spatialconv bench NAME}. */
     static final List<Supplier<Object>> BENCHMARKS = List.of(
