@@ -17,7 +17,8 @@ public final class Verbs {
             ConvCommand::new,
             BenchCommand::new,
             PlanCommand::new,
-            CalibrateCommand::new);
+            CalibrateCommand::new,
+            TrainCommand::new);
 
     /** Benchmarks: {@code spatialconv bench NAME}. */
     static final List<Supplier<Object>> BENCHMARKS = List.of(
