@@ -29,7 +29,7 @@ class NetworkGradientTest {
     private static final double FLOOR = 1e-2;
     private static final int PROBES = 3;
 
-    private static NetworkDef net(boolean head) {
+    static NetworkDef net(boolean head) {
         NetworkDef def = new NetworkDef(2);
         String c1 = def.conv("c1", NetworkDef.INPUT, 4, ConvGeometry.square(3, 1, 1, 1, 1), false);
         String b1 = def.batchNorm("b1", c1);
