@@ -1,15 +1,22 @@
 package org.spatialconv.perfmodel.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.spatialconv.conv.io.AtomicFiles;
 import org.spatialconv.perfmodel.net.NetworkSpec;
+import org.spatialconv.mpj.launch.LaunchConfig;
+import org.spatialconv.mpj.launch.LaunchException;
+import org.spatialconv.mpj.launch.MpjLauncher;
 import org.spatialconv.perfmodel.train.TrainConfig;
+import org.spatialconv.perfmodel.train.TrainRankTask;
 import org.spatialconv.perfmodel.train.TrainResult;
 import org.spatialconv.perfmodel.train.Trainer;
 import org.spatialconv.perfmodel.zoo.ModelZoo;
@@ -89,11 +96,8 @@ public final class TrainCommand extends CliCommand {
             throw new UserException("--strategy auto needs the strategy planner, which is not available in this "
                     + "build yet; pass --grid n,h,w");
         }
-        if (launch != null) {
-            throw new UserException(launch.equals("mpj")
-                    ? "--launch mpj is not supported by train yet: distributed networks run on in-JVM ranks only; "
-                    + "leave out --launch"
-                    : "--launch must be 'mpj', got '" + launch + "'");
+        if (launch != null && !launch.equals("mpj")) {
+            throw new UserException("--launch must be 'mpj', got '" + launch + "'");
         }
         if (grid == null) {
             throw new UserException("--grid n,h,w is required (the planner's --strategy auto is not available yet)");
@@ -126,22 +130,9 @@ public final class TrainCommand extends CliCommand {
         out.printf(Locale.ROOT, "train %s: sample %dx%d, batch %d, grid %s (%d ranks x %d threads), %s lr %g, %d steps%n",
                 spec.name(), sample.h(), sample.w(), batch, grid, ranks, t, optimizer, rate, steps);
         out.flush();
-        double[] seen = new double[steps];
         TrainResult r;
         try {
-            long start = System.nanoTime();
-            r = Trainer.run(cfg, s -> {
-                int done = s + 1;
-                int bar = 30 * done / steps;
-                double el = (System.nanoTime() - start) / 1e9;
-                err.printf(Locale.ROOT, "\r[%s%s] %d/%d steps, %.1f s", "#".repeat(bar), ".".repeat(30 - bar),
-                        done, steps, el);
-                if (done == steps) {
-                    err.println();
-                }
-                err.flush();
-                seen[s] = el;
-            });
+            r = launch != null ? runMpj(cfg) : runInJvm(cfg, err);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);
         }
@@ -150,8 +141,8 @@ public final class TrainCommand extends CliCommand {
         }
         out.printf(Locale.ROOT, "throughput: %.4g samples/s (steps %s)%n", r.samplesPerS(),
                 steps > 1 ? "2.." + steps : "1");
-        out.printf(Locale.ROOT, "peak heap per rank: %.1f MiB (JVM heap peak / %d ranks)%n",
-                r.peakBytesPerRank() / 1048576.0, ranks);
+        out.printf(Locale.ROOT, "peak heap per rank: %.1f MiB (%s)%n", r.peakBytesPerRank() / 1048576.0,
+                launch != null ? "largest rank process's heap peak" : "JVM heap peak / " + ranks + " ranks");
         out.flush();
         for (double l : r.loss()) {
             if (!Double.isFinite(l)) {
@@ -172,6 +163,48 @@ public final class TrainCommand extends CliCommand {
             AtomicFiles.commit(tmp, json);
         }
         return 0;
+    }
+
+    private TrainResult runInJvm(TrainConfig cfg, PrintWriter err) {
+        long start = System.nanoTime();
+        int steps = cfg.steps();
+        return Trainer.run(cfg, s -> {
+            int done = s + 1;
+            int bar = 30 * done / steps;
+            err.printf(Locale.ROOT, "\r[%s%s] %d/%d steps, %.1f s", "#".repeat(bar), ".".repeat(30 - bar), done,
+                    steps, (System.nanoTime() - start) / 1e9);
+            if (done == steps) {
+                err.println();
+            }
+            err.flush();
+        });
+    }
+
+    /** One MPJ Express process per rank; rank 0 hands the result back through a temporary JSON file. */
+    private TrainResult runMpj(TrainConfig cfg) throws Exception {
+        Path result = Files.createTempFile("spatialconv-train-", ".json");
+        try {
+            LaunchConfig lc = LaunchConfig.local(cfg.ranks(), TrainRankTask.class,
+                    TrainRankTask.args(Files.isRegularFile(Path.of(model)) ? Path.of(model).toAbsolutePath().toString()
+                            : model, cfg, result)).withTimeouts(Duration.ofMinutes(30),
+                    LaunchConfig.DEFAULT_FAIL_TIMEOUT, Duration.ofSeconds(60));
+            err().println("train: launching " + cfg.ranks() + " MPJ Express rank processes (progress is not shown)");
+            err().flush();
+            MpjLauncher.run(lc);
+            JsonNode j = new ObjectMapper().readTree(result.toFile());
+            double[] loss = new double[cfg.steps()];
+            double[] secs = new double[cfg.steps()];
+            for (int s = 0; s < loss.length; s++) {
+                loss[s] = j.get("loss").get(s).asDouble();
+                secs[s] = j.get("step_seconds").get(s).asDouble();
+            }
+            return new TrainResult(loss, secs, j.get("samples_per_s").asDouble(),
+                    j.get("peak_bytes_per_rank").asLong(), List.of());
+        } catch (LaunchException e) {
+            throw new IllegalStateException("MPJ launch failed: " + e.getMessage(), e);
+        } finally {
+            Files.deleteIfExists(result);
+        }
     }
 
     private static void positive(int v, String option) {

@@ -67,8 +67,8 @@ class TrainCommandTest {
         List<String[]> cases = List.of(
                 new String[] {"--strategy auto", "--model", "unet", "--sample", "32x32", "--batch", "1", "--ranks",
                     "1", "--strategy", "auto"},
-                new String[] {"--launch mpj", "--model", "unet", "--sample", "32x32", "--batch", "1", "--ranks", "1",
-                    "--grid", "1,1,1", "--launch", "mpj"},
+                new String[] {"--launch must be 'mpj'", "--model", "unet", "--sample", "32x32", "--batch", "1",
+                    "--ranks", "1", "--grid", "1,1,1", "--launch", "slurm"},
                 new String[] {"has 4 ranks but --ranks is 2", "--model", "unet", "--sample", "32x32", "--batch", "1",
                     "--ranks", "2", "--grid", "1,2,2"},
                 new String[] {"--grid n,h,w is required", "--model", "unet", "--sample", "32x32", "--batch", "1",
