@@ -49,6 +49,15 @@ public final class MpjCommunicator implements Communicator {
      * @param timeout how long any wait may last
      */
     public static MpjCommunicator initWorld(String[] mpjArgs, Duration timeout) {
+        return initWorld(mpjArgs, timeout, null);
+    }
+
+    /**
+     * As {@link #initWorld(String[], Duration)}, with a listener told (world rank, cause) when this rank aborts,
+     * before any peer hears of it; launchers use it to name the rank that failed first.
+     */
+    public static MpjCommunicator initWorld(String[] mpjArgs, Duration timeout,
+                                            java.util.function.BiConsumer<Integer, Throwable> onAbort) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         }
@@ -57,7 +66,7 @@ public final class MpjCommunicator implements Communicator {
         } catch (RuntimeException e) {
             throw new CommunicationException("MPJ Express failed to start: " + e, e);
         }
-        return new MpjCommunicator(new MpjWorld(MPI.COMM_WORLD, timeout), MPI.COMM_WORLD, true);
+        return new MpjCommunicator(new MpjWorld(MPI.COMM_WORLD, timeout, onAbort), MPI.COMM_WORLD, true);
     }
 
     @Override
@@ -99,7 +108,7 @@ public final class MpjCommunicator implements Communicator {
         mpi.Request req = world.locked(() -> send
                 ? comm.Isend(buf, offset, count, type, peer, tag)
                 : comm.Irecv(buf, offset, count, type, peer, tag), what);
-        return new MpjRequest(world, req, what);
+        return new MpjRequest(world, req, what, type, send ? -1 : count);
     }
 
     @Override
@@ -238,7 +247,7 @@ public final class MpjCommunicator implements Communicator {
 
     @Override
     public void abort(Throwable cause) {
-        world.abort("rank " + world.worldRank() + " failed: " + describe(cause));
+        world.abort("rank " + world.worldRank() + " failed: " + describe(cause), cause);
     }
 
     /** Marks this process failed without messaging peers (the launcher has already told every rank). */

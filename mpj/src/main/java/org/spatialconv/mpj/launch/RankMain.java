@@ -38,6 +38,16 @@ public final class RankMain {
 
     /** Runs one rank and exits the JVM with its status. */
     public static void main(String[] args) {
+        if (args.length >= 4 && !args[0].startsWith("--")) {
+            // Under mpjrun the multicore device runs every rank as a thread of one JVM: never halt it; MPJ's
+            // runtime reports a rank that throws.
+            Duration t = Duration.ofMillis(Long.getLong("spatialconv.mpj.timeoutMs", 60_000L));
+            int code = runTask(Arrays.copyOf(args, 3), t, args[3], List.of(args).subList(4, args.length), null);
+            if (code != 0) {
+                throw new IllegalStateException("rank " + args[0] + " failed (see above)");
+            }
+            return;
+        }
         int code;
         try {
             code = run(args);
@@ -49,11 +59,6 @@ public final class RankMain {
     }
 
     private static int run(String[] args) throws IllegalArgumentException {
-        if (args.length >= 4 && !args[0].startsWith("--")) {
-            // Started by MPJ's mpjrun: RANK CONF DEVICE TASKCLASS ARGS...
-            Duration t = Duration.ofMillis(Long.getLong("spatialconv.mpj.timeoutMs", 60_000L));
-            return runTask(Arrays.copyOf(args, 3), t, args[3], List.of(args).subList(4, args.length), null);
-        }
         int rank = -1;
         int size = -1;
         String rendezvous = null;

@@ -142,7 +142,7 @@ public final class BenchConvCommand extends CliCommand {
         PrintWriter out = out();
         out.printf(Locale.ROOT, "bench conv: N=%d C=%d H=%d W=%d K=%d kernel=%dx%d stride=%s padding=%s -> output %s%n",
                 batch, channels, size.h(), size.w(), filters, kernel.h(), kernel.w(), stride, padding, ys);
-        out.printf(Locale.ROOT, "backend=%s grid=%s threads=%d iterations=%d (after %d warm-up), %.3f GFLOP per pass%n",
+        out.printf(Locale.ROOT, "backend=%s grid=%s threads=%d iterations=%d (after %d warm-up), %.4g GFLOP per pass%n",
                 LayerExecution.BACKEND, grid, t, iterations, WARMUP, flops / 1e9);
         out.printf(Locale.ROOT, "%-16s %12s %12s %12s %12s%n", "pass", "median ms", "min ms", "max ms", "GFLOP/s");
         for (int p = 0; p < 3; p++) {

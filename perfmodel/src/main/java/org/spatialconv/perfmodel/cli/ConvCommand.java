@@ -76,8 +76,8 @@ public final class ConvCommand extends CliCommand {
         outputs.declare(gradBias, "--grad-bias");
 
         // 2. geometry and file shapes (headers only), so a mismatch costs no reading of data
-        ConvGeometry g = geometry();
         Shape xs = readShape(input);
+        ConvGeometry g = geometry();
         Shape ws = readShape(weight);
         Shape ys = outputShape(g, xs, ws);
         if (bias != null) {

@@ -16,6 +16,7 @@ public final class Verbs {
     static final List<Supplier<Object>> TOP_LEVEL = List.of(
             ConvCommand::new,
             BenchCommand::new,
+            PlanCommand::new,
             TrainCommand::new);
 
     /** Benchmarks: {@code spatialconv bench NAME}. */

@@ -1,0 +1,61 @@
+package org.spatialconv.conv.cuda;
+
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
+import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuModuleUnload;
+
+import java.util.HashMap;
+import java.util.Map;
+import jcuda.Pointer;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+
+/** A loaded module (the kernels' fatbin) with a cache of its functions, and the one place kernels are launched. */
+public final class CudaModule implements AutoCloseable {
+    private final CudaContext context;
+    private final CUmodule module = new CUmodule();
+    private final Map<String, CUfunction> functions = new HashMap<>();
+    private boolean closed;
+
+    CudaModule(CudaContext context, byte[] image, String name) {
+        this.context = context;
+        CudaCheck.check(cuModuleLoadData(module, image), "cuModuleLoadData(" + name + ")");
+        context.tracker().opened(this, "CudaModule " + name, 0);
+    }
+
+    /** The named kernel (cached). */
+    public synchronized CUfunction function(String name) {
+        if (closed) {
+            throw new IllegalStateException("module is closed");
+        }
+        return functions.computeIfAbsent(name, n -> {
+            CUfunction f = new CUfunction();
+            CudaCheck.check(cuModuleGetFunction(f, module, n), "cuModuleGetFunction(" + n + ")");
+            return f;
+        });
+    }
+
+    /**
+     * Launches {@code kernel} with the given geometry on {@code stream}; {@code args} are the kernel parameters
+     * as built by {@link KernelArgs}.
+     */
+    public void launch(String kernel, int[] grid, int block, CudaStream stream, Pointer args) {
+        context.makeCurrent();
+        CUfunction f = function(kernel);
+        CudaCheck.check(cuLaunchKernel(f, grid[0], grid[1], grid[2], block, 1, 1, 0, stream.handle(), args, null),
+                "cuLaunchKernel(" + kernel + ")");
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (context.tracker().closedResource(this, 0)) {
+            context.makeCurrent();
+            CudaCheck.check(cuModuleUnload(module), "cuModuleUnload");
+        }
+    }
+}

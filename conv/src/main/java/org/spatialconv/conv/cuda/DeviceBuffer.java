@@ -1,0 +1,100 @@
+package org.spatialconv.conv.cuda;
+
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemsetD32;
+
+import jcuda.Pointer;
+import jcuda.Sizeof;
+import jcuda.driver.CUdeviceptr;
+
+/** float32 device memory owned by a {@link CudaContext}; closing it frees the memory. */
+public final class DeviceBuffer implements AutoCloseable {
+    private final CudaContext context;
+    private final CUdeviceptr pointer = new CUdeviceptr();
+    private final long floats;
+    private boolean closed;
+
+    DeviceBuffer(CudaContext context, long floats) {
+        if (floats < 1) {
+            throw new IllegalArgumentException("device buffer needs at least one element, got " + floats);
+        }
+        this.context = context;
+        this.floats = floats;
+        CudaCheck.check(cuMemAlloc(pointer, floats * Sizeof.FLOAT), "cuMemAlloc(" + floats * Sizeof.FLOAT + ")");
+        context.tracker().opened(this, "DeviceBuffer", floats * Sizeof.FLOAT);
+    }
+
+    /** Capacity in floats. */
+    public long floats() {
+        return floats;
+    }
+
+    /** The device pointer (for kernel arguments). */
+    public CUdeviceptr pointer() {
+        requireOpen();
+        return pointer;
+    }
+
+    /** Copies {@code count} floats from {@code src[srcOffset..]} to this buffer at {@code dstOffset} (synchronous). */
+    public void copyFromHost(float[] src, int srcOffset, long dstOffset, int count) {
+        checkRange(dstOffset, count);
+        context.makeCurrent();
+        CudaCheck.check(cuMemcpyHtoD(pointer.withByteOffset(dstOffset * Sizeof.FLOAT),
+                Pointer.to(src).withByteOffset((long) srcOffset * Sizeof.FLOAT), (long) count * Sizeof.FLOAT),
+                "cuMemcpyHtoD");
+    }
+
+    /** Copies all of {@code src} to the start of this buffer. */
+    public void copyFromHost(float[] src) {
+        copyFromHost(src, 0, 0, src.length);
+    }
+
+    /** Copies {@code count} floats from this buffer at {@code srcOffset} into {@code dst[dstOffset..]} (synchronous). */
+    public void copyToHost(long srcOffset, float[] dst, int dstOffset, int count) {
+        checkRange(srcOffset, count);
+        context.makeCurrent();
+        CudaCheck.check(cuMemcpyDtoH(Pointer.to(dst).withByteOffset((long) dstOffset * Sizeof.FLOAT),
+                pointer.withByteOffset(srcOffset * Sizeof.FLOAT), (long) count * Sizeof.FLOAT), "cuMemcpyDtoH");
+    }
+
+    /** Fills the start of {@code dst} from the start of this buffer. */
+    public void copyToHost(float[] dst) {
+        copyToHost(0, dst, 0, dst.length);
+    }
+
+    /** Sets the first {@code count} floats to +0.0. */
+    public void zero(long count) {
+        checkRange(0, count);
+        context.makeCurrent();
+        CudaCheck.check(cuMemsetD32(pointer, 0, count), "cuMemsetD32");
+    }
+
+    private void checkRange(long offset, long count) {
+        requireOpen();
+        if (offset < 0 || count < 0 || offset + count > floats) {
+            throw new IllegalArgumentException("range [" + offset + ", " + (offset + count) + ") outside device buffer of "
+                    + floats + " floats");
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("device buffer is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (context.tracker().closedResource(this, floats * Sizeof.FLOAT)) {
+            context.makeCurrent();
+            CudaCheck.check(cuMemFree(pointer), "cuMemFree");
+        }
+    }
+}

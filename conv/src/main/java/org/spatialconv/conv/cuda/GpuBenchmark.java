@@ -1,0 +1,187 @@
+package org.spatialconv.conv.cuda;
+
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.Consumer;
+import jcuda.Sizeof;
+import org.spatialconv.conv.ConvGeometry;
+import org.spatialconv.conv.Shape;
+import org.spatialconv.conv.Window;
+
+/**
+ * GPU benchmark of the custom kernels on device-resident tensors (no host copies in the timed region): forward,
+ * backward-data and backward-filter at the issue-7 shapes (3x3, stride 1, padding 1), plus region pack/unpack
+ * bandwidth against a device-to-device copy of the same bytes. Times are CUDA-event medians after warm-up.
+ *
+ * <p>Usage: {@code GpuBenchmark [--json FILE] [--iterations I] [--warmup W] [--device D] [--shape N,C,H,W,K,R]...}
+ */
+public final class GpuBenchmark {
+    private static final int[][] DEFAULT_SHAPES = {{1, 16, 1024, 1024, 16, 3}, {1, 64, 512, 512, 64, 3},
+        {8, 64, 56, 56, 64, 3}, {4, 128, 256, 256, 128, 3}};
+
+    private GpuBenchmark() {
+    }
+
+    /** Runs the benchmark; exit code 2 on bad arguments, 3 when no GPU is usable. */
+    public static void main(String[] args) throws IOException {
+        Path json = null;
+        int iterations = 20;
+        int warmup = 5;
+        int device = 0;
+        List<int[]> shapes = new ArrayList<>();
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--json" -> json = Path.of(args[++i]);
+                    case "--iterations" -> iterations = Integer.parseInt(args[++i]);
+                    case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                    case "--device" -> device = Integer.parseInt(args[++i]);
+                    case "--shape" -> shapes.add(Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray());
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+            if (iterations < 1 || warmup < 0 || shapes.stream().anyMatch(s -> s.length != 6)) {
+                throw new IllegalArgumentException("need --iterations >= 1, --warmup >= 0, --shape N,C,H,W,K,R");
+            }
+        } catch (RuntimeException e) {
+            System.err.println("gpu-bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (shapes.isEmpty()) {
+            shapes.addAll(Arrays.asList(DEFAULT_SHAPES));
+        }
+        CudaProbe probe = CudaProbe.get();
+        if (!probe.available()) {
+            System.err.println("gpu-bench: no usable GPU: " + probe.reason());
+            System.exit(3);
+            return;
+        }
+        String out = run(shapes, iterations, warmup, device, probe);
+        if (json != null) {
+            Path tmp = json.resolveSibling(json.getFileName() + ".tmp");
+            Files.writeString(tmp, out, StandardCharsets.UTF_8);
+            Files.move(tmp, json, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        System.out.println(out);
+    }
+
+    private static String run(List<int[]> shapes, int iterations, int warmup, int device, CudaProbe probe) {
+        byte[] image = NativeKernels.fatbin().orElseThrow();
+        StringBuilder js = new StringBuilder();
+        try (CudaContext ctx = CudaContext.create(device)) {
+            try (CudaModule module = ctx.loadModule(image, "spatialconv.fatbin"); CudaStream stream = ctx.createStream();
+                 CudaTimer timer = new CudaTimer(ctx)) {
+                CudaConv conv = new CudaConv(module, ctx.multiprocessorCount());
+                js.append(String.format(Locale.ROOT, "{\"engine\":\"spatialconv-cuda\",\"device\":\"%s\",\"cc\":%d,"
+                        + "\"driver\":%d,\"iterations\":%d,\"shapes\":[", ctx.deviceName(), ctx.computeCapability(),
+                        probe.driverVersion(), iterations));
+                System.err.printf(Locale.ROOT, "%-22s %10s %10s %10s %10s %10s %10s%n", "N,C,H,W/K/R", "fwd ms",
+                        "bwdD ms", "bwdF ms", "fwd GF/s", "bwdD GF/s", "bwdF GF/s");
+                for (int s = 0; s < shapes.size(); s++) {
+                    js.append(s > 0 ? "," : "").append(convCase(ctx, conv, stream, timer, shapes.get(s), iterations, warmup));
+                }
+                js.append("],\"pack\":").append(packCase(ctx, conv, stream, timer, iterations, warmup)).append('}');
+            }
+        }
+        return js.toString();
+    }
+
+    private static String convCase(CudaContext ctx, CudaConv conv, CudaStream stream, CudaTimer timer, int[] sh,
+            int iterations, int warmup) {
+        ConvGeometry g = ConvGeometry.square(sh[5], 1, sh[5] / 2, 1, 1);
+        Shape xs = Shape.nchw(sh[0], sh[1], sh[2], sh[3]);
+        Shape ws = g.weightShape(sh[1], sh[4]);
+        Shape ys = g.outputShape(xs, ws);
+        Window yw = Window.full(ys);
+        Window xw = Window.full(xs);
+        double flops = 2.0 * g.macs(xs, sh[4]);
+        long wsFloats = conv.backwardFilterWorkspace(xs, ws, g, yw);
+        try (DeviceBuffer x = random(ctx, xs.size(), 1); DeviceBuffer w = random(ctx, ws.size(), 2);
+             DeviceBuffer y = ctx.allocate(ys.size()); DeviceBuffer dy = random(ctx, ys.size(), 3);
+             DeviceBuffer dx = ctx.allocate(xs.size()); DeviceBuffer dw = ctx.allocate(ws.size());
+             DeviceBuffer work = ctx.allocate(wsFloats)) {
+            double f = median(timer, stream, iterations, warmup,
+                    st -> conv.forward(x, xs, w, ws, null, g, y, yw, st));
+            double d = median(timer, stream, iterations, warmup,
+                    st -> conv.backwardData(dy, w, ws, g, dx, xs, xw, st));
+            double k = median(timer, stream, iterations, warmup,
+                    st -> conv.backwardFilter(x, xs, dy, g, dw, ws, yw, false, work, st));
+            String name = sh[0] + "," + sh[1] + "," + sh[2] + "," + sh[3] + "/" + sh[4] + "/" + sh[5];
+            System.err.printf(Locale.ROOT, "%-22s %10.3f %10.3f %10.3f %10.1f %10.1f %10.1f%n", name, f, d, k,
+                    flops / f / 1e6, flops / d / 1e6, flops / k / 1e6);
+            return String.format(Locale.ROOT, "{\"n\":%d,\"c\":%d,\"h\":%d,\"w\":%d,\"k\":%d,\"r\":%d,\"fwd_ms\":%.4f,"
+                    + "\"bwd_data_ms\":%.4f,\"bwd_filter_ms\":%.4f,\"fwd_gflops\":%.2f,\"bwd_data_gflops\":%.2f,"
+                    + "\"bwd_filter_gflops\":%.2f}", sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], f, d, k, flops / f / 1e6,
+                    flops / d / 1e6, flops / k / 1e6);
+        }
+    }
+
+    /** Packs/unpacks the interior box (1-element border) of a 4,64,512,512 tensor vs cuMemcpyDtoD of as many bytes. */
+    private static String packCase(CudaContext ctx, CudaConv conv, CudaStream stream, CudaTimer timer, int iterations,
+            int warmup) {
+        int[] dims = {4, 64, 512, 512};
+        int[] lo = {0, 0, 1, 1};
+        int[] ext = {4, 64, 510, 510};
+        long count = (long) ext[0] * ext[1] * ext[2] * ext[3];
+        long total = (long) dims[0] * dims[1] * dims[2] * dims[3];
+        try (DeviceBuffer t = random(ctx, total, 4); DeviceBuffer buf = ctx.allocate(count);
+             DeviceBuffer copy = ctx.allocate(count)) {
+            double pack = median(timer, stream, iterations, warmup, st -> conv.pack(t, dims, lo, ext, buf, st));
+            double unpack = median(timer, stream, iterations, warmup,
+                    st -> conv.unpack(buf, t, dims, lo, ext, false, st));
+            double unpackAcc = median(timer, stream, iterations, warmup,
+                    st -> conv.unpack(buf, t, dims, lo, ext, true, st));
+            double d2d = median(timer, stream, iterations, warmup, st -> CudaCheck.check(
+                    cuMemcpyDtoDAsync(copy.pointer(), buf.pointer(), count * Sizeof.FLOAT, st.handle()), "cuMemcpyDtoDAsync"));
+            double bytes = 2.0 * count * Sizeof.FLOAT;
+            System.err.printf(Locale.ROOT, "pack %.1f GB/s, unpack %.1f GB/s, unpack+acc %.1f GB/s (3 accesses), "
+                    + "D2D copy %.1f GB/s%n", bytes / pack / 1e6, bytes / unpack / 1e6, 1.5 * bytes / unpackAcc / 1e6,
+                    bytes / d2d / 1e6);
+            return String.format(Locale.ROOT, "{\"box\":\"4x64x510x510 of 4x64x512x512\",\"pack_gbps\":%.2f,"
+                    + "\"unpack_gbps\":%.2f,\"unpack_accumulate_gbps\":%.2f,\"d2d_copy_gbps\":%.2f,"
+                    + "\"pack_vs_copy\":%.3f,\"unpack_vs_copy\":%.3f}", bytes / pack / 1e6, bytes / unpack / 1e6,
+                    1.5 * bytes / unpackAcc / 1e6, bytes / d2d / 1e6, d2d / pack, d2d / unpack);
+        }
+    }
+
+    private static double median(CudaTimer timer, CudaStream stream, int iterations, int warmup,
+            Consumer<CudaStream> op) {
+        for (int i = 0; i < warmup; i++) {
+            op.accept(stream);
+        }
+        stream.synchronize();
+        double[] t = new double[iterations];
+        for (int i = 0; i < iterations; i++) {
+            timer.start(stream);
+            op.accept(stream);
+            t[i] = timer.stopMillis(stream);
+        }
+        Arrays.sort(t);
+        return t[iterations / 2];
+    }
+
+    private static DeviceBuffer random(CudaContext ctx, long floats, long seed) {
+        DeviceBuffer b = ctx.allocate(floats);
+        Random rnd = new Random(seed);
+        float[] chunk = new float[1 << 20];
+        for (long off = 0; off < floats; off += chunk.length) {
+            int n = (int) Math.min(chunk.length, floats - off);
+            for (int i = 0; i < n; i++) {
+                chunk[i] = rnd.nextFloat() * 2 - 1;
+            }
+            b.copyFromHost(chunk, 0, off, n);
+        }
+        return b;
+    }
+}

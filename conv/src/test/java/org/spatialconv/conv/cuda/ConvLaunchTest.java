@@ -1,0 +1,107 @@
+package org.spatialconv.conv.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.spatialconv.conv.ConvGeometry;
+import org.spatialconv.conv.Shape;
+import org.spatialconv.conv.Window;
+
+/** Launch-geometry math of the convolution and pack kernels, checked without a GPU. */
+class ConvLaunchTest {
+    private static final long SEED = 11L;
+    private static final int H100_SMS = 132;
+
+    @Test
+    void forwardAtIssueShapes() {
+        ConvGeometry g = ConvGeometry.square(3, 1, 1, 1, 1);
+        Shape x = Shape.nchw(1, 16, 1024, 1024);
+        Shape w = g.weightShape(16, 16);
+        ConvLaunch l = ConvLaunch.forward(x, w, g, Window.full(Shape.nchw(1, 16, 1024, 1024)));
+        assertEquals("sc_conv_fwd_m16", l.kernel());
+        assertArrayEquals(new int[] {1024 * 1024 / 128, 1, 1}, l.grid());
+        assertEquals(256, l.block());
+        assertArrayEquals(new int[] {1, 16, 1024, 1024, 16, 1024, 1024, 1, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, 1024,
+            1024, 0}, l.params());
+
+        Shape x2 = Shape.nchw(8, 64, 56, 56);
+        ConvLaunch l2 = ConvLaunch.forward(x2, g.weightShape(64, 64), g, Window.full(x2));
+        assertEquals("sc_conv_fwd_m64", l2.kernel());
+        assertArrayEquals(new int[] {(8 * 56 * 56 + 63) / 64, 1, 1}, l2.grid());
+
+        Shape x3 = Shape.nchw(4, 128, 256, 256);
+        ConvLaunch l3 = ConvLaunch.backwardData(x3, g.weightShape(128, 128), g, Window.full(x3));
+        assertEquals("sc_conv_bwd_data_m64", l3.kernel());
+        assertArrayEquals(new int[] {4 * 256 * 256 / 64, 2, 1}, l3.grid());
+    }
+
+    @Test
+    void tileChoiceFollowsRowsAndGroups() {
+        ConvGeometry g = ConvGeometry.square(3, 2, 1, 2, 4);
+        Shape x = Shape.nchw(2, 4 * 40, 33, 17);
+        Shape w = g.weightShape(4 * 40, 4 * 20);
+        Shape y = g.outputShape(x, w);
+        ConvLaunch f = ConvLaunch.forward(x, w, g, Window.of2d(1, 5, 2, 7));
+        assertEquals("sc_conv_fwd_m32", f.kernel(), "20 filters per group");
+        assertArrayEquals(new int[] {1, 1, 4}, f.grid(), "2*4*5 = 40 pixels, one 128-wide tile, 4 groups");
+        assertArrayEquals(new int[] {1, 2, 4, 5}, new int[] {f.params()[18], f.params()[19], f.params()[20],
+            f.params()[21]}, "window lo and extent");
+        ConvLaunch d = ConvLaunch.backwardData(x, w, g, Window.full(x));
+        assertEquals("sc_conv_bwd_data_m32", d.kernel(), "40 channels per group");
+        assertEquals(y.c(), f.params()[4]);
+    }
+
+    @Test
+    void backwardFilterSplitCoversEveryTileOnce() {
+        Random rnd = new Random(SEED);
+        int checked = 0;
+        for (int i = 0; i < 500; i++) {
+            int groups = 1 + rnd.nextInt(3);
+            ConvGeometry g = ConvGeometry.square(1 + rnd.nextInt(3), 1, 1, 1, groups);
+            Shape x = Shape.nchw(1 + rnd.nextInt(4), groups * (1 + rnd.nextInt(70)), 1 + rnd.nextInt(300),
+                    1 + rnd.nextInt(300));
+            Shape w = g.weightShape(x.c(), groups * (1 + rnd.nextInt(70)));
+            Shape y = g.outputShape(x, w);
+            Window win = Window.of2d(0, y.h(), 0, y.w());
+            int sms = 1 + rnd.nextInt(200);
+            ConvLaunch l = ConvLaunch.backwardFilter(x, w, g, win, sms);
+            long pixels = (long) x.n() * y.h() * y.w();
+            long tiles = (pixels + ConvLaunch.BK - 1) / ConvLaunch.BK;
+            int perSplit = l.params()[22];
+            String ctx = "seed " + SEED + " case " + i + " x=" + x + " w=" + w;
+            assertTrue(perSplit >= 1, ctx);
+            assertTrue((long) perSplit * l.splits() >= tiles, "splits must cover every tile: " + ctx);
+            assertTrue((long) perSplit * (l.splits() - 1) < tiles, "no empty split: " + ctx);
+            assertTrue(l.splits() == 1 || perSplit >= ConvLaunch.MIN_TILES_PER_SPLIT / 2, "tiny splits: " + ctx);
+            assertEquals((long) groups * l.splits(), l.grid()[2], ctx);
+            assertEquals((long) l.splits() * w.size(), l.workspaceFloats(), ctx);
+            checked++;
+        }
+        assertEquals(500, checked);
+        Shape x = Shape.nchw(1, 16, 1024, 1024);
+        ConvGeometry g = ConvGeometry.square(3, 1, 1, 1, 1);
+        ConvLaunch big = ConvLaunch.backwardFilter(x, g.weightShape(16, 16), g, Window.full(x), H100_SMS);
+        assertEquals("sc_conv_bwd_filter_m16", big.kernel());
+        assertEquals(2, big.grid()[0], "144 = 16*3*3 columns in 128-wide tiles");
+        assertEquals(H100_SMS * ConvLaunch.BLOCKS_PER_SM / 2, big.splits(), "fills 4 blocks per SM");
+    }
+
+    @Test
+    void packGridAndBoxValidation() {
+        assertArrayEquals(new int[] {1, 2 * 3 * 5, 1}, CudaConv.packGrid(new int[] {2, 3, 5, 7}));
+        assertArrayEquals(new int[] {8, 65535, 1}, CudaConv.packGrid(new int[] {4, 64, 1024, 1024}));
+        assertArrayEquals(new int[] {9, 10, 11, 12, 1, 2, 3, 4, 8, 8, 8, 8},
+                CudaConv.box(new int[] {9, 10, 11, 12}, new int[] {1, 2, 3, 4}, new int[] {8, 8, 8, 8}));
+        assertThrows(IllegalArgumentException.class,
+                () -> CudaConv.box(new int[] {9, 10, 11, 12}, new int[] {1, 2, 3, 5}, new int[] {8, 8, 8, 8}));
+        assertThrows(IllegalArgumentException.class,
+                () -> CudaConv.box(new int[] {9, 10, 11, 12}, new int[] {0, 0, 0, 0}, new int[] {1, 0, 1, 1}));
+        assertThrows(IllegalArgumentException.class, () -> ConvLaunch.forward(Shape.of(1, 1, 4, 4, 4),
+                Shape.of(1, 1, 1, 1, 1), new ConvGeometry(new int[] {1, 1, 1}, new int[] {1, 1, 1}, new int[3],
+                        new int[3], new int[] {1, 1, 1}, 1), new Window(new int[3], new int[] {4, 4, 4})));
+    }
+}
