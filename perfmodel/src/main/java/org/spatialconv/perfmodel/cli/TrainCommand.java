@@ -11,7 +11,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.spatialconv.conv.io.AtomicFiles;
+import org.spatialconv.perfmodel.cost.Grid;
 import org.spatialconv.perfmodel.net.NetworkSpec;
+import org.spatialconv.perfmodel.search.LayerPlan;
+import org.spatialconv.perfmodel.search.Plan;
+import org.spatialconv.perfmodel.search.Planner;
 import org.spatialconv.mpj.launch.LaunchConfig;
 import org.spatialconv.mpj.launch.LaunchException;
 import org.spatialconv.mpj.launch.MpjLauncher;
@@ -86,6 +90,11 @@ public final class TrainCommand extends CliCommand {
         if (sweeps < 0) {
             throw new UserException("--sweeps must be >= 0, got " + sweeps);
         }
+        if (launch != null && !launch.equals("mpj")) {
+            throw new UserException("--launch must be 'mpj', got '" + launch + "'");
+        }
+        java.util.Map<String, int[]> layerGrids = new java.util.LinkedHashMap<>();
+        String planned = null;
         if (strategy != null) {
             if (!strategy.equals("auto")) {
                 throw new UserException("--strategy must be 'auto', got '" + strategy + "'");
@@ -93,14 +102,14 @@ public final class TrainCommand extends CliCommand {
             if (grid != null) {
                 throw new UserException("give either --grid or --strategy auto, not both");
             }
-            throw new UserException("--strategy auto needs the strategy planner, which is not available in this "
-                    + "build yet; pass --grid n,h,w");
-        }
-        if (launch != null && !launch.equals("mpj")) {
-            throw new UserException("--launch must be 'mpj', got '" + launch + "'");
+            Plan plan = plan(layerGrids);
+            grid = new GridSpec(plan.inputGrid().n(), plan.inputGrid().h(), plan.inputGrid().w());
+            planned = String.format(Locale.ROOT, "strategy auto (planner, cpu-local profile): input grid %s, "
+                    + "predicted %.3f s per iteration, %d layer grids", grid, plan.iterationSeconds(),
+                    layerGrids.size());
         }
         if (grid == null) {
-            throw new UserException("--grid n,h,w is required (the planner's --strategy auto is not available yet)");
+            throw new UserException("give --grid n,h,w or --strategy auto");
         }
         if (grid.ranks() != ranks) {
             throw new UserException("--grid " + grid + " has " + grid.ranks() + " ranks but --ranks is " + ranks);
@@ -124,11 +133,14 @@ public final class TrainCommand extends CliCommand {
             throw new UserException(e.getMessage(), e);
         }
         TrainConfig cfg = new TrainConfig(spec, sample.h(), sample.w(), batch,
-                new int[] {grid.n(), grid.h(), grid.w()}, steps, seed, t, optimizer, rate, sweeps);
+                new int[] {grid.n(), grid.h(), grid.w()}, steps, seed, t, optimizer, rate, sweeps, layerGrids);
         PrintWriter out = out();
         PrintWriter err = err();
         out.printf(Locale.ROOT, "train %s: sample %dx%d, batch %d, grid %s (%d ranks x %d threads), %s lr %g, %d steps%n",
                 spec.name(), sample.h(), sample.w(), batch, grid, ranks, t, optimizer, rate, steps);
+        if (planned != null) {
+            out.println(planned);
+        }
         out.flush();
         TrainResult r;
         try {
@@ -163,6 +175,26 @@ public final class TrainCommand extends CliCommand {
             AtomicFiles.commit(tmp, json);
         }
         return 0;
+    }
+
+    /** Runs the planner for this machine's built-in CPU profile and fills {@code layerGrids}. */
+    private Plan plan(java.util.Map<String, int[]> layerGrids) {
+        PlanCommand.Setup s = PlanCommand.Setup.of(model, sample.h() + "x" + sample.w(), batch, "cpu-local", null,
+                optimizer, "global");
+        Planner.Result r;
+        try {
+            r = Planner.plan(s.model(ranks));
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage(), e);
+        }
+        if (!r.fits()) {
+            throw new UserException("the planner found no plan that fits: " + r.reason());
+        }
+        for (LayerPlan lp : r.plan().layers()) {
+            Grid g = lp.cost().grid();
+            layerGrids.put(lp.name(), new int[] {g.n(), g.h(), g.w()});
+        }
+        return r.plan();
     }
 
     private TrainResult runInJvm(TrainConfig cfg, PrintWriter err) {

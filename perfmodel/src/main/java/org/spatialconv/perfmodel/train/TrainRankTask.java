@@ -19,14 +19,31 @@ import org.spatialconv.perfmodel.zoo.ModelZoo;
  * argument, for the launching command to print.
  */
 public final class TrainRankTask implements RankTask {
-    /** Arguments: model, H, W, batch, n, h, w, steps, seed, threads, optimizer, lr, sweeps, result file. */
+    /**
+     * Arguments: model, H, W, batch, n, h, w, steps, seed, threads, optimizer, lr, sweeps, result file, then
+     * {@code layer=n,h,w} per layer with its own grid.
+     */
     public static List<String> args(String model, TrainConfig c, Path result) {
         List<String> a = new ArrayList<>();
         for (Object o : new Object[] {model, c.height(), c.width(), c.batch(), c.grid()[0], c.grid()[1], c.grid()[2],
             c.steps(), c.seed(), c.threadsPerRank(), c.optimizer(), c.lr(), c.sweeps(), result}) {
             a.add(String.valueOf(o));
         }
+        for (Map.Entry<String, int[]> e : c.layerGrids().entrySet()) {
+            int[] g = e.getValue();
+            a.add(e.getKey() + "=" + g[0] + "," + g[1] + "," + g[2]);
+        }
         return a;
+    }
+
+    private static Map<String, int[]> layerGrids(List<String> entries) {
+        Map<String, int[]> m = new LinkedHashMap<>();
+        for (String e : entries) {
+            int eq = e.lastIndexOf('=');
+            String[] g = e.substring(eq + 1).split(",");
+            m.put(e.substring(0, eq), new int[] {Integer.parseInt(g[0]), Integer.parseInt(g[1]), Integer.parseInt(g[2])});
+        }
+        return m;
     }
 
     @Override
@@ -35,8 +52,9 @@ public final class TrainRankTask implements RankTask {
                 Integer.parseInt(a.get(2)), Integer.parseInt(a.get(3)),
                 new int[] {Integer.parseInt(a.get(4)), Integer.parseInt(a.get(5)), Integer.parseInt(a.get(6))},
                 Integer.parseInt(a.get(7)), Long.parseLong(a.get(8)), Integer.parseInt(a.get(9)), a.get(10),
-                Double.parseDouble(a.get(11)), Integer.parseInt(a.get(12)));
-        TrainResult r = Trainer.runRank(c, SpecConverter.convert(c.spec()), new CommExchange(world), s -> { }, true);
+                Double.parseDouble(a.get(11)), Integer.parseInt(a.get(12)), layerGrids(a.subList(14, a.size())));
+        TrainResult r = Trainer.runRank(c, SpecConverter.convert(c.spec(), c.layerGrids()), new CommExchange(world),
+                s -> { }, true);
         if (world.rank() == 0) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("loss", r.loss());

@@ -41,7 +41,7 @@ public final class Trainer {
      * @throws IllegalArgumentException for a network or grid that does not fit the sample
      */
     public static TrainResult run(TrainConfig cfg, IntConsumer onStep) {
-        SpecConverter.Trainable t = SpecConverter.convert(cfg.spec());
+        SpecConverter.Trainable t = SpecConverter.convert(cfg.spec(), cfg.layerGrids());
         List<TrainResult> all = LocalRanks.run(cfg.ranks(), TIMEOUT,
                 ex -> runRank(cfg, t, ex, ex.rank() == 0 ? onStep : s -> { }, false));
         return all.get(0);
