@@ -32,14 +32,29 @@ public final class Boxes {
         });
     }
 
-    /** Copies (or adds) box {@code r} from {@code src} to {@code dst}; both must hold it. */
+    /** Copies (or adds) box {@code r} from {@code src} to {@code dst} row by row; both must hold it. */
     public static void copy(Block src, Block dst, Region r, ExchangeMode mode) {
         if (r.isEmpty()) {
             return;
         }
-        float[] tmp = new float[(int) r.size()];
-        pack(src, r, tmp, 0);
-        unpack(tmp, 0, dst, r, mode);
+        requireInside(src, r);
+        requireInside(dst, r);
+        float[] s = src.data().data();
+        float[] d = dst.data().data();
+        int rank = r.rank();
+        int len = r.extent(rank - 1);
+        int[] idx = r.lo().clone();
+        do {
+            int sb = offset(src, idx);
+            int db = offset(dst, idx);
+            if (mode == ExchangeMode.COPY) {
+                System.arraycopy(s, sb, d, db, len);
+            } else {
+                for (int i = 0; i < len; i++) {
+                    d[db + i] += s[sb + i];
+                }
+            }
+        } while (nextRow(idx, r));
     }
 
     /** Fills box {@code r} of {@code dst} with {@code value}. */
@@ -64,32 +79,33 @@ public final class Boxes {
         if (r.isEmpty()) {
             return;
         }
-        int rank = r.rank();
-        int len = r.extent(rank - 1);
-        int[] idx = new int[rank - 1];
-        for (int d = 0; d < rank - 1; d++) {
+        int len = r.extent(r.rank() - 1);
+        int[] idx = r.lo().clone();
+        int pos = 0;
+        do {
+            row.run(offset(b, idx), len, pos);
+            pos += len;
+        } while (nextRow(idx, r));
+    }
+
+    /** Flat offset in {@code b} of global coordinates {@code idx}. */
+    private static int offset(Block b, int[] idx) {
+        Region box = b.box();
+        int base = 0;
+        for (int d = 0; d < idx.length; d++) {
+            base = base * box.extent(d) + idx[d] - box.lo(d);
+        }
+        return base;
+    }
+
+    /** Advances {@code idx} to the next row of {@code r} (all but the last dimension); false when done. */
+    private static boolean nextRow(int[] idx, Region r) {
+        for (int d = idx.length - 2; d >= 0; d--) {
+            if (++idx[d] < r.hi(d)) {
+                return true;
+            }
             idx[d] = r.lo(d);
         }
-        int pos = 0;
-        while (true) {
-            int base = 0;
-            for (int d = 0; d < rank - 1; d++) {
-                base = base * b.box().extent(d) + idx[d] - b.box().lo(d);
-            }
-            base = base * b.box().extent(rank - 1) + r.lo(rank - 1) - b.box().lo(rank - 1);
-            row.run(base, len, pos);
-            pos += len;
-            int d = rank - 2;
-            while (d >= 0) {
-                if (++idx[d] < r.hi(d)) {
-                    break;
-                }
-                idx[d] = r.lo(d);
-                d--;
-            }
-            if (d < 0) {
-                return;
-            }
-        }
+        return false;
     }
 }

@@ -4,6 +4,7 @@ import org.spatialconv.conv.BackendOptions;
 import org.spatialconv.conv.Backends;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
+import org.spatialconv.decomposition.layer.OverlapMode;
 
 /**
  * The one place where the CLI decides how a layer runs: on a single CPU backend for grid {@code 1,1,1}, and on
@@ -51,10 +52,10 @@ public final class LayerExecution {
     }
 
     /**
-     * Runs the layer split over {@code grid} on in-JVM ranks. This is the seam the decomposition engine (issue 3)
-     * fills in; until it lands, any grid other than {@code 1,1,1} is a clear user error.
+     * Runs the layer split over {@code grid} on in-JVM ranks of the decomposition engine: one rank per grid cell,
+     * {@code threadsPerRank} backend threads each, halo exchange overlapped with computation.
      */
     static LayerExecutor openDistributed(ConvGeometry geometry, GridSpec grid, int threadsPerRank) {
-        throw new UserException("grid " + grid + " needs the decomposition engine (issue 3), not yet available");
+        return new DistributedLayerExecutor(geometry, grid, threadsPerRank, OverlapMode.ON);
     }
 }
