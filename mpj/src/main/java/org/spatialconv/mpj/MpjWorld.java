@@ -1,5 +1,11 @@
 package org.spatialconv.mpj;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
@@ -20,25 +26,41 @@ final class MpjWorld {
     static final int INTERNAL_TAG_BASE = 1 << 29;
     static final int ABORT_TAG = INTERNAL_TAG_BASE + 1000;
     /** Fixed abort payload size: receives must match sends exactly in MPJ, so messages are padded. */
-    static final int ABORT_BYTES = 1024;
-    private static final long MAX_PARK_NANOS = 200_000L;
+    static final int ABORT_BYTES = 64 * 1024;
+    private static final long MAX_PARK_NANOS = 50_000L;
 
     private final mpi.Intracomm comm;
     private final Duration timeout;
     private final Object lock = new Object();
     private final byte[] abortBuf = new byte[ABORT_BYTES];
     private mpi.Request abortRecv;
+    private final java.util.function.BiConsumer<Integer, Throwable> failureListener;
     private volatile CommunicationException failure;
     private volatile boolean failedElsewhere;
     private volatile boolean finished;
+    private final java.util.concurrent.atomic.AtomicInteger openSubs = new java.util.concurrent.atomic.AtomicInteger();
 
-    MpjWorld(mpi.Intracomm comm, Duration timeout) {
+    MpjWorld(mpi.Intracomm comm, Duration timeout, java.util.function.BiConsumer<Integer, Throwable> listener) {
         this.comm = comm;
         this.timeout = timeout;
+        this.failureListener = listener;
         synchronized (lock) {
             abortRecv = call(() -> comm.Irecv(abortBuf, 0, ABORT_BYTES, MPI.BYTE, MPI.ANY_SOURCE, ABORT_TAG),
                     "posting the abort receive");
         }
+    }
+
+    void subOpened() {
+        openSubs.incrementAndGet();
+    }
+
+    void subClosed() {
+        openSubs.decrementAndGet();
+    }
+
+    /** Communicators split from this world and not closed yet: closing the world with any open is a leak. */
+    int openSubCommunicators() {
+        return openSubs.get();
     }
 
     Duration timeout() {
@@ -78,14 +100,15 @@ final class MpjWorld {
                     if (st != null) {
                         abortRecv = null;
                         failedElsewhere = true;
-                        failure = new CommunicationException(decode(abortBuf));
+                        failure = decode(abortBuf);
                     }
                 }
             }
             f = failure;
         }
         if (f != null) {
-            throw new CommunicationException(f.getMessage(), f);
+            // A fresh exception shows where this rank was waiting; its cause is the failed rank's own exception.
+            throw new CommunicationException(f.getMessage(), f.getCause() != null ? f.getCause() : f);
         }
     }
 
@@ -118,12 +141,23 @@ final class MpjWorld {
         }
     }
 
-    /** Records {@code message} as this rank's failure and tells every other world rank, best effort. */
-    void abort(String message) {
-        if (failure == null) {
-            failure = new CommunicationException(message);
+    /**
+     * Records {@code message} (with {@code cause}) as this rank's failure and tells every other world rank, best
+     * effort; the cause travels serialised when it can.
+     */
+    void abort(String message, Throwable cause) {
+        synchronized (this) {
+            if (failure != null) {
+                // Already failed (here or elsewhere): peers have been told by whoever failed first; a second
+                // message could overtake the origin's and misname the cause.
+                return;
+            }
+            failure = new CommunicationException(message, cause);
         }
-        byte[] payload = encode(message);
+        if (failureListener != null) {
+            failureListener.accept(worldRank(), cause);
+        }
+        byte[] payload = encode(message, cause);
         int me = worldRank();
         int size = locked(comm::Size, "Size");
         long deadline = System.nanoTime() + Math.min(timeout.toNanos(), Duration.ofSeconds(2).toNanos());
@@ -198,22 +232,48 @@ final class MpjWorld {
         }
     }
 
-    private static byte[] encode(String message) {
+    /** Layout: int text length, UTF-8 text, int cause length (0: none), serialised cause; zero padded. */
+    private static byte[] encode(String message, Throwable cause) {
+        ByteBuffer out = ByteBuffer.allocate(ABORT_BYTES);
         byte[] text = message.getBytes(StandardCharsets.UTF_8);
-        int n = Math.min(text.length, ABORT_BYTES - 4);
-        byte[] out = new byte[ABORT_BYTES];
-        out[0] = (byte) (n >>> 24);
-        out[1] = (byte) (n >>> 16);
-        out[2] = (byte) (n >>> 8);
-        out[3] = (byte) n;
-        System.arraycopy(text, 0, out, 4, n);
-        return out;
+        int n = Math.min(text.length, ABORT_BYTES / 4);
+        out.putInt(n).put(text, 0, n);
+        byte[] ser = serialise(cause);
+        out.putInt(ser.length <= out.remaining() - 4 ? ser.length : 0);
+        if (ser.length <= out.remaining()) {
+            out.put(ser);
+        }
+        return out.array();
     }
 
-    private static String decode(byte[] buf) {
-        int n = ((buf[0] & 0xff) << 24) | ((buf[1] & 0xff) << 16) | ((buf[2] & 0xff) << 8) | (buf[3] & 0xff);
-        n = Math.max(0, Math.min(n, ABORT_BYTES - 4));
-        return new String(buf, 4, n, StandardCharsets.UTF_8);
+    private static CommunicationException decode(byte[] buf) {
+        ByteBuffer in = ByteBuffer.wrap(buf);
+        int n = Math.max(0, Math.min(in.getInt(), ABORT_BYTES / 4));
+        String text = new String(buf, 4, n, StandardCharsets.UTF_8);
+        in.position(4 + n);
+        int m = in.getInt();
+        Throwable cause = null;
+        if (m > 0 && m <= in.remaining()) {
+            try (ObjectInputStream ois = new ObjectInputStream(new ByteArrayInputStream(buf, in.position(), m))) {
+                cause = (Throwable) ois.readObject();
+            } catch (IOException | ClassNotFoundException | ClassCastException e) {
+                cause = null; // the text still names the rank and the cause
+            }
+        }
+        return new CommunicationException(text, cause);
+    }
+
+    private static byte[] serialise(Throwable t) {
+        if (t == null) {
+            return new byte[0];
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream oos = new ObjectOutputStream(bytes)) {
+            oos.writeObject(t);
+        } catch (IOException | RuntimeException e) {
+            return new byte[0];
+        }
+        return bytes.toByteArray();
     }
 
     /** An MPJ call that may throw MPJ's checked exception. */

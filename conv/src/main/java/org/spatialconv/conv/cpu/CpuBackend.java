@@ -1,5 +1,6 @@
 package org.spatialconv.conv.cpu;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.spatialconv.conv.Backend;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
@@ -20,6 +21,9 @@ public final class CpuBackend implements Backend {
     /** The name users select this backend by. */
     public static final String NAME = "cpu";
 
+    /** The oversubscription warning is logged once per process, not per backend. */
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
+
     private final CpuConfig config;
     private final WorkerPool pool;
 
@@ -27,6 +31,11 @@ public final class CpuBackend implements Backend {
     public CpuBackend(CpuConfig config) {
         this.config = config;
         this.pool = new WorkerPool(config.threads());
+        if (config.threads() > 1 && Sgemm.isNative() && Sgemm.mayOversubscribe() && !WARNED.getAndSet(true)) {
+            System.getLogger(CpuBackend.class.getName()).log(System.Logger.Level.WARNING,
+                    "OPENBLAS_NUM_THREADS is not 1: the native BLAS will start threads inside each of the "
+                    + config.threads() + " CPU workers (2-3x slower); export OPENBLAS_NUM_THREADS=1");
+        }
     }
 
     @Override
@@ -36,7 +45,8 @@ public final class CpuBackend implements Backend {
 
     /** Which kernels run, e.g. {@code cpu: im2col+sgemm, native BLAS (...), 2 threads}. */
     public String describe() {
-        return NAME + ": im2col+sgemm, " + Sgemm.describe() + ", " + config.threads() + " thread(s)";
+        return NAME + ": im2col+sgemm, " + Sgemm.describe() + ", " + config.threads() + " thread(s)"
+                + (config.threads() > 1 && Sgemm.mayOversubscribe() ? " [WARNING: set OPENBLAS_NUM_THREADS=1]" : "");
     }
 
     /** The configuration this backend was created with. */
@@ -65,6 +75,16 @@ public final class CpuBackend implements Backend {
         requireShape(dy.shape(), ys, "dy");
         requireWindow(dxWindow, dx.shape(), "dx");
         if (dxWindow.isEmpty()) {
+            return;
+        }
+        ConvGeometry flipped = transposedGeometry(g);
+        if (flipped != null) {
+            // Stride 1: dx is a forward convolution of dy with the flipped, transposed kernel. That path copies
+            // rows (im2col) instead of scattering sums (col2im), and needs no overlap between row bands.
+            Tensor wt = flipTranspose(w, g.groups());
+            Shape xs = dx.shape();
+            Passes.forward(new Geo(dy.shape(), wt.shape(), xs, flipped), dy.data(), wt.data(), null, dx.data(),
+                    dxWindow, config, pool);
             return;
         }
         Passes.backwardData(new Geo(dx.shape(), w.shape(), ys, g), dy.data(), w.data(), dx.data(), dxWindow, config,
@@ -118,6 +138,57 @@ public final class CpuBackend implements Backend {
             }
             out[k] = (float) (accumulate ? out[k] + acc : acc);
         });
+    }
+
+    /**
+     * For stride 1, the geometry under which backward-data is a forward convolution of {@code dy}:
+     * {@code dx[i] = sum_r dy[i + padLo - dil*(R-1) + r*dil] * w[R-1-r]}, so the new low padding is
+     * {@code dil*(R-1) - padLo} and the high one {@code dil*(R-1) - padHi}. Null when a stride is not 1 or a
+     * padding exceeds the dilated kernel (then the new padding would be negative).
+     */
+    static ConvGeometry transposedGeometry(ConvGeometry g) {
+        int d = g.spatialRank();
+        int[] lo = new int[d];
+        int[] hi = new int[d];
+        int[] kernel = new int[d];
+        int[] ones = new int[d];
+        int[] dil = new int[d];
+        for (int s = 0; s < d; s++) {
+            lo[s] = g.span(s) - 1 - g.padLo(s);
+            hi[s] = g.span(s) - 1 - g.padHi(s);
+            if (g.stride(s) != 1 || lo[s] < 0 || hi[s] < 0) {
+                return null;
+            }
+            kernel[s] = g.kernel(s);
+            ones[s] = 1;
+            dil[s] = g.dilation(s);
+        }
+        return new ConvGeometry(kernel, ones, lo, hi, dil, g.groups());
+    }
+
+    /** Weights K,C/g,R,S to C,K/g,R,S with both spatial axes reversed (per group). */
+    static Tensor flipTranspose(Tensor w, int groups) {
+        Shape s = w.shape();
+        int k = s.dim(0);
+        int cg = s.dim(1);
+        int r = s.dim(2);
+        int sw = s.dim(3);
+        int kg = k / groups;
+        int taps = r * sw;
+        float[] src = w.data();
+        float[] dst = new float[src.length];
+        for (int grp = 0; grp < groups; grp++) {
+            for (int kk = 0; kk < kg; kk++) {
+                for (int c = 0; c < cg; c++) {
+                    int from = ((grp * kg + kk) * cg + c) * taps;
+                    int to = ((grp * cg + c) * kg + kk) * taps;
+                    for (int t = 0; t < taps; t++) {
+                        dst[to + taps - 1 - t] = src[from + t];
+                    }
+                }
+            }
+        }
+        return new Tensor(Shape.of(cg * groups, kg, r, sw), dst);
     }
 
     /** Stops the worker threads. */

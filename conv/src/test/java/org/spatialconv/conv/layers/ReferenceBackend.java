@@ -11,7 +11,7 @@ import org.spatialconv.conv.reference.ReferenceConv;
  * A minimal {@link Backend} over the float64 reference convolution, so layer tests do not depend on the
  * optimised CPU backend. Windows are honoured by computing everything and copying the window.
  */
-final class ReferenceBackend implements Backend {
+public final class ReferenceBackend implements Backend {
     @Override
     public String name() {
         return "reference";

@@ -37,6 +37,11 @@ public final class Region {
         return lo.length;
     }
 
+    /** Copy of the lower bounds. */
+    public int[] lo() {
+        return lo.clone();
+    }
+
     public int lo(int d) {
         return lo[d];
     }

@@ -26,6 +26,8 @@ import java.util.Optional;
 public final class Launch implements AutoCloseable {
     private static final long POLL_MS = 20;
     private static final int STDERR_KEPT = 20;
+    /** After the first sign of failure, how long to wait for the reports and exits that name its root. */
+    private static final long ROOT_CAUSE_GRACE_MS = 500;
 
     private final LaunchConfig config;
     private final Rendezvous rendezvous;
@@ -98,8 +100,8 @@ public final class Launch implements AutoCloseable {
                     sleep(POLL_MS);
                 }
             }
-            // Let the failing rank's own report (its exception) arrive before naming the cause.
-            sleep(200);
+            // Let the failing rank's own report (its exception), or its exit, arrive before naming the cause.
+            sleep(ROOT_CAUSE_GRACE_MS);
             String root = rootCause();
             String message = root != null ? root : failure;
             abortAll(message);
@@ -117,13 +119,10 @@ public final class Launch implements AutoCloseable {
         boolean allHello = true;
         for (Rank r : ranks) {
             if (r.failReport != null) {
-                return rootCause();
+                return r.describe(r.failReport);
             }
             if (!r.process.isAlive() && r.process.exitValue() != 0) {
-                int code = r.process.exitValue();
-                String how = code > 128 ? "was killed by signal " + (code - 128) : "exited with status " + code;
-                String last = r.lastStderr();
-                return r.describe(how + (last.isEmpty() ? "" : ": " + last));
+                return exitFailure(r);
             }
             if (r.process.isAlive() && r.hello && now - r.lastBeat > config.heartbeatTimeout().toNanos()) {
                 return r.describe("stopped responding: no heartbeat for " + config.heartbeatTimeout().toSeconds()
@@ -142,17 +141,39 @@ public final class Launch implements AutoCloseable {
     }
 
     /**
-     * The earliest failure a rank reported about itself: it beats exit statuses and reports that only echo a
-     * peer's abort (those ranks send PEERFAIL, which is not recorded).
+     * Names the root failure: the earliest failure a rank reported about itself (its own exception or timeout);
+     * else a rank that died without reporting (crash, kill), since the transport errors its peers then see are
+     * symptoms; else the earliest transport error. Ranks that only echo a peer's abort (PEERFAIL) never count.
      */
     private String rootCause() {
+        Rank first = earliest(false);
+        if (first != null) {
+            return first.describe(first.failReport);
+        }
+        for (Rank r : ranks) {
+            if (r.failReport == null && !r.process.isAlive() && r.process.exitValue() != 0) {
+                return exitFailure(r);
+            }
+        }
+        first = earliest(true);
+        return first == null ? null : first.describe(first.failReport);
+    }
+
+    private Rank earliest(boolean transport) {
         Rank first = null;
         for (Rank r : ranks) {
-            if (r.failReport != null && (first == null || r.failSeq < first.failSeq)) {
+            if (r.failReport != null && r.transport == transport && (first == null || r.failSeq < first.failSeq)) {
                 first = r;
             }
         }
-        return first == null ? null : first.describe(first.failReport);
+        return first;
+    }
+
+    private static String exitFailure(Rank r) {
+        int code = r.process.exitValue();
+        String how = code > 128 ? "was killed by signal " + (code - 128) : "exited with status " + code;
+        String last = r.lastStderr();
+        return r.describe(how + (last.isEmpty() ? "" : ": " + last));
     }
 
     private boolean allExited() {
@@ -253,8 +274,9 @@ public final class Launch implements AutoCloseable {
                     return;
                 } else if (line.equals("HB")) {
                     rank.lastBeat = System.nanoTime();
-                } else if (line.startsWith("FAIL ")) {
+                } else if (line.startsWith("FAIL ") || line.startsWith("LOST ")) {
                     rank.failSeq = failures.incrementAndGet();
+                    rank.transport = line.startsWith("LOST ");
                     rank.failReport = line.substring(5);
                 }
                 // PEERFAIL and DONE need no action: exit statuses and the root report decide.
@@ -309,6 +331,7 @@ public final class Launch implements AutoCloseable {
         volatile long lastBeat;
         volatile String failReport;
         volatile long failSeq;
+        volatile boolean transport;
         private PrintWriter link;
         private Socket socket;
 

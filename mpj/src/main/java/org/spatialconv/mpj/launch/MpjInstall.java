@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -49,18 +50,20 @@ public record MpjInstall(Path home, Path log4jJar) {
     }
 
     /**
-     * Builds an MPJ_HOME that MPJ's own {@code mpjrun} accepts ({@code lib/} with every MPJ jar and log4j,
-     * {@code conf/}) as symbolic links under {@code dir}; Debian's home lacks log4j in {@code lib/}.
+     * Builds an MPJ_HOME that MPJ's own {@code mpjrun} accepts under {@code dir}: {@code lib/} with copies of
+     * every MPJ jar and log4j (copies: the JVM resolves a jar's manifest Class-Path beside the real file, and
+     * Debian's home lacks log4j in {@code lib/}), and {@code conf/} linked to the install's.
      */
     public Path assembleHome(Path dir) {
         try {
             Path lib = Files.createDirectories(dir.resolve("lib"));
             try (Stream<Path> jars = Files.list(home.resolve("lib"))) {
                 for (Path jar : (Iterable<Path>) jars::iterator) {
-                    relink(lib.resolve(jar.getFileName().toString()), jar.toRealPath());
+                    Files.copy(jar.toRealPath(), lib.resolve(jar.getFileName().toString()),
+                            StandardCopyOption.REPLACE_EXISTING);
                 }
             }
-            relink(lib.resolve("log4j-1.2.jar"), log4jJar.toRealPath());
+            Files.copy(log4jJar.toRealPath(), lib.resolve("log4j-1.2.jar"), StandardCopyOption.REPLACE_EXISTING);
             relink(dir.resolve("conf"), home.resolve("conf").toRealPath());
             return dir;
         } catch (IOException e) {

@@ -38,6 +38,16 @@ public final class RankMain {
 
     /** Runs one rank and exits the JVM with its status. */
     public static void main(String[] args) {
+        if (args.length >= 4 && !args[0].startsWith("--")) {
+            // Under mpjrun the multicore device runs every rank as a thread of one JVM: never halt it; MPJ's
+            // runtime reports a rank that throws.
+            Duration t = Duration.ofMillis(Long.getLong("spatialconv.mpj.timeoutMs", 60_000L));
+            int code = runTask(Arrays.copyOf(args, 3), t, args[3], List.of(args).subList(4, args.length), null);
+            if (code != 0) {
+                throw new IllegalStateException("rank " + args[0] + " failed (see above)");
+            }
+            return;
+        }
         int code;
         try {
             code = run(args);
@@ -49,11 +59,6 @@ public final class RankMain {
     }
 
     private static int run(String[] args) throws IllegalArgumentException {
-        if (args.length >= 4 && !args[0].startsWith("--")) {
-            // Started by MPJ's mpjrun: RANK CONF DEVICE TASKCLASS ARGS...
-            Duration t = Duration.ofMillis(Long.getLong("spatialconv.mpj.timeoutMs", 60_000L));
-            return runTask(Arrays.copyOf(args, 3), t, args[3], List.of(args).subList(4, args.length), null);
-        }
         int rank = -1;
         int size = -1;
         String rendezvous = null;
@@ -110,8 +115,9 @@ public final class RankMain {
         } catch (Throwable e) {
             String cause = MpjCommunicator.describe(e);
             boolean elsewhere = world.failedElsewhere() && e instanceof CommunicationException;
-            // Report to the launcher before telling peers, so the launcher sees the root cause first.
-            report(link, elsewhere ? "PEERFAIL" : "FAIL", cause);
+            // Report to the launcher before telling peers, so the launcher sees the root cause first. A transport
+            // error (a closed socket) is usually the symptom of a peer that died, so it is reported apart.
+            report(link, elsewhere ? "PEERFAIL" : transportError(e) ? "LOST" : "FAIL", cause);
             if (!elsewhere) {
                 world.abort(e);
             }
@@ -119,6 +125,17 @@ public final class RankMain {
             e.printStackTrace();
             return EXIT_FAILED;
         }
+    }
+
+    private static boolean transportError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String name = t.getClass().getName();
+            if (t instanceof IOException || name.startsWith("xdev.") || name.startsWith("mpjdev.")
+                    || name.startsWith("mpi.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void report(ControlLink link, String kind, String msg) {

@@ -4,6 +4,7 @@ import org.spatialconv.conv.BackendOptions;
 import org.spatialconv.conv.Backends;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
+import org.spatialconv.decomposition.layer.OverlapMode;
 
 /**
  * The one place where the CLI decides how a layer runs: on a single CPU backend for grid {@code 1,1,1}, and on
@@ -44,6 +45,10 @@ public final class LayerExecution {
         if (threads < 1) {
             throw new UserException("--threads must be at least 1, got " + threads);
         }
+        if (MpjRanks.inRank()) {
+            // this process is one MPJ rank of --launch mpj: split over the world communicator
+            return new RankLayerExecutor(MpjRanks.world(), geometry, grid, threads);
+        }
         if (grid.isSingle()) {
             return new LocalLayerExecutor(Backends.create(BACKEND, BackendOptions.threads(threads)), geometry);
         }
@@ -51,10 +56,10 @@ public final class LayerExecution {
     }
 
     /**
-     * Runs the layer split over {@code grid} on in-JVM ranks. This is the seam the decomposition engine (issue 3)
-     * fills in; until it lands, any grid other than {@code 1,1,1} is a clear user error.
+     * Runs the layer split over {@code grid} on in-JVM ranks of the decomposition engine: one rank per grid cell,
+     * {@code threadsPerRank} backend threads each, halo exchange overlapped with computation.
      */
     static LayerExecutor openDistributed(ConvGeometry geometry, GridSpec grid, int threadsPerRank) {
-        throw new UserException("grid " + grid + " needs the decomposition engine (issue 3), not yet available");
+        return new DistributedLayerExecutor(geometry, grid, threadsPerRank, OverlapMode.ON);
     }
 }

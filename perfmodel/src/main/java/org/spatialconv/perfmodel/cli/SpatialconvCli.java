@@ -3,8 +3,11 @@ package org.spatialconv.perfmodel.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.Properties;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -41,8 +44,18 @@ public final class SpatialconvCli implements Runnable {
                 + String.join(", ", spec.subcommands().keySet()));
     }
 
+    /**
+     * netlib-java logs a warning for each BLAS implementation it cannot load (e.g. the Vector API one, which
+     * needs an incubator module) even when it then uses native OpenBLAS; kept quiet unless debugging. Held in a
+     * field because java.util.logging keeps loggers weakly.
+     */
+    private static final Logger NETLIB_LOG = Logger.getLogger("dev.ludovic.netlib");
+
     /** Runs the CLI and exits with its exit code. */
     public static void main(String[] args) {
+        if (!envDebug() && !Arrays.asList(args).contains("--debug")) {
+            NETLIB_LOG.setLevel(Level.SEVERE);
+        }
         System.exit(commandLine().execute(args));
     }
 
@@ -80,11 +93,11 @@ public final class SpatialconvCli implements Runnable {
         if (!user && (msg == null || msg.isBlank() || ex instanceof NullPointerException)) {
             msg = ex.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
         }
-        err.println(PREFIX + oneLine(msg));
-        if (debugRequested(parsed)) {
+        boolean debug = debugRequested(parsed);
+        // a runtime failure may be a bug: say how to get the details, still on the one line
+        err.println(PREFIX + oneLine(msg) + (user || debug ? "" : " (rerun with --debug for the stack trace)"));
+        if (debug) {
             ex.printStackTrace(err);
-        } else if (!user) {
-            err.println("spatialconv: (run with --debug or SPATIALCONV_DEBUG=1 for the stack trace)");
         }
         err.flush();
         return user ? UserException.EXIT_CODE : EXIT_FAILURE;

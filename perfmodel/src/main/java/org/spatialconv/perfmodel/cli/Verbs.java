@@ -15,7 +15,10 @@ public final class Verbs {
     /** Top-level verbs: {@code spatialconv VERB}. */
     static final List<Supplier<Object>> TOP_LEVEL = List.of(
             ConvCommand::new,
-            BenchCommand::new);
+            BenchCommand::new,
+            PlanCommand::new,
+            CalibrateCommand::new,
+            TrainCommand::new);
 
     /** Benchmarks: {@code spatialconv bench NAME}. */
     static final List<Supplier<Object>> BENCHMARKS = List.of(

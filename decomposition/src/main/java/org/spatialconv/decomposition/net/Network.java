@@ -1,0 +1,301 @@
+package org.spatialconv.decomposition.net;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.spatialconv.conv.Shape;
+import org.spatialconv.conv.Tensor;
+import org.spatialconv.conv.layers.Optimizer;
+import org.spatialconv.conv.layers.Parameter;
+
+/**
+ * One rank's instance of a distributed network. Every rank of a group builds the same {@link NetworkDef} with the
+ * same seed and calls the same methods in the same order; each passes the block of the input it owns under
+ * {@link #inputPlacement()}. Where a node's input placement differs from its producer's output placement the
+ * tensor is shuffled (and the gradient shuffled back). A training step:
+ * <pre>
+ *   Tensor y = net.forward(x, true);
+ *   double loss = net.loss(Loss.MSE, target);   // global loss, identical on every rank
+ *   net.backward();
+ *   net.step(optimizer);                          // allreduces gradients, updates, zeroes gradients
+ * </pre>
+ */
+public final class Network {
+    private final RankContext ctx;
+    private final List<NetworkDef.Node> nodes;
+    private final NetLayer[] layers;
+    private final Placement[] outPl;
+    private final List<List<Placement>> inPl = new ArrayList<>();
+    private final int[][] producers;
+    private final int[] lastUse;
+    private final Placement input;
+    private final Map<String, Integer> index = new HashMap<>();
+    private final List<Parameter> summed = new ArrayList<>();
+    private final List<Parameter> params = new ArrayList<>();
+    private final List<Parameter> buffers = new ArrayList<>();
+    private Tensor[] outputs;
+    private Tensor[] grads;
+    private Tensor outputGrad;
+    private Tensor inputGrad;
+
+    /**
+     * Builds this rank's instance.
+     *
+     * @param inputShape global N,C,H,W of the network input
+     * @param grid the network's default grid n,h,w; its product must be the number of ranks
+     * @param seed parameter initialisation seed (the same on every rank)
+     * @throws IllegalArgumentException naming the layer whose shapes or grid do not fit
+     */
+    public Network(NetworkDef def, Shape inputShape, int[] grid, RankContext ctx, long seed) {
+        this.ctx = ctx;
+        this.nodes = def.nodes();
+        if (grid.length != 3 || grid[0] * grid[1] * grid[2] != ctx.exchange().size()) {
+            throw new IllegalArgumentException("grid " + java.util.Arrays.toString(grid) + " does not have "
+                    + ctx.exchange().size() + " ranks");
+        }
+        if (inputShape.c() != def.inputChannels()) {
+            throw new IllegalArgumentException("input has " + inputShape.c() + " channels but the network takes "
+                    + def.inputChannels());
+        }
+        int n = nodes.size();
+        layers = new NetLayer[n];
+        outPl = new Placement[n];
+        producers = new int[n][];
+        lastUse = new int[n + 1];
+        index.put(NetworkDef.INPUT, -1);
+        input = Placement.split(grid, inputShape);
+        for (int i = 0; i < n; i++) {
+            NetworkDef.Node node = nodes.get(i);
+            try {
+                NetLayer layer = node.factory().get();
+                int[] g = node.grid() == null ? grid : node.grid();
+                if (g[0] * g[1] * g[2] != ctx.exchange().size()) {
+                    throw new IllegalArgumentException("grid " + Placement.gridString(g) + " has " + g[0] * g[1] * g[2]
+                            + " ranks but the network runs on " + ctx.exchange().size());
+                }
+                List<Shape> shapes = new ArrayList<>();
+                List<Placement> ins = new ArrayList<>();
+                producers[i] = new int[node.inputs().size()];
+                for (int k = 0; k < node.inputs().size(); k++) {
+                    int p = index.get(node.inputs().get(k));
+                    producers[i][k] = p;
+                    lastUse[p + 1] = i;
+                    Placement pp = p < 0 ? input : outPl[p];
+                    shapes.add(pp.global());
+                    if (layer.needsReplicatedInput() || pp.isReplicated()) {
+                        ins.add(Placement.replicated(ctx.exchange().size(), pp.global()));
+                    } else {
+                        ins.add(Placement.split(g, pp.global()));
+                    }
+                }
+                Shape out = layer.outputShape(shapes);
+                Placement op = layer.outputPlacement(ins, out);
+                layer.bind(ctx, ins, op);
+                layer.init(node.name(), new Random(seed * 31 + node.name().hashCode()));
+                layers[i] = layer;
+                outPl[i] = op;
+                inPl.add(ins);
+                boolean replicatedParams = ins.stream().allMatch(Placement::isReplicated);
+                for (Parameter p : layer.parameters()) {
+                    params.add(p);
+                    if (!replicatedParams) {
+                        summed.add(p);
+                    }
+                }
+                buffers.addAll(layer.buffers());
+                index.put(node.name(), i);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("layer '" + node.name() + "': " + e.getMessage(), e);
+            }
+        }
+    }
+
+    public Placement inputPlacement() {
+        return input;
+    }
+
+    public Placement outputPlacement() {
+        return outPl[outPl.length - 1];
+    }
+
+    /** Global output shape of the named node. */
+    public Shape shapeOf(String name) {
+        Integer i = index.get(name);
+        if (i == null) {
+            throw new IllegalArgumentException("no layer named '" + name + "'");
+        }
+        return i < 0 ? input.global() : outPl[i].global();
+    }
+
+    /** The named layer instance (for inspection, e.g. batch-norm statistics). */
+    public NetLayer layer(String name) {
+        Integer i = index.get(name);
+        if (i == null || i < 0) {
+            throw new IllegalArgumentException("no layer named '" + name + "'");
+        }
+        return layers[i];
+    }
+
+    /** Trainable parameters in definition order (identical on every rank after each step). */
+    public List<Parameter> parameters() {
+        return List.copyOf(params);
+    }
+
+    /** Non-trained state (batch-norm running averages). */
+    public List<Parameter> buffers() {
+        return List.copyOf(buffers);
+    }
+
+    /** Runs the layers on this rank's input block; returns its output block under {@link #outputPlacement()}. */
+    public Tensor forward(Tensor x, boolean training) {
+        if (!x.shape().equals(input.own(ctx.rank()).shape(input.global().c()))) {
+            throw new IllegalArgumentException("rank " + ctx.rank() + " input block has shape " + x.shape()
+                    + ", expected " + input.own(ctx.rank()).shape(input.global().c()));
+        }
+        int n = layers.length;
+        outputs = new Tensor[n];
+        for (int i = 0; i < n; i++) {
+            List<Tensor> ins = new ArrayList<>();
+            for (int k = 0; k < producers[i].length; k++) {
+                int p = producers[i][k];
+                Tensor t = p < 0 ? x : outputs[p];
+                ins.add(move(t, p < 0 ? input : outPl[p], inPl.get(i).get(k)));
+            }
+            outputs[i] = layers[i].forward(ins, training);
+            for (int k = 0; k < producers[i].length; k++) {
+                int p = producers[i][k];
+                if (p >= 0 && lastUse[p + 1] == i && p != n - 1) {
+                    outputs[p] = null;
+                }
+            }
+        }
+        return outputs[n - 1];
+    }
+
+    /** Forward shuffle from producer placement {@code from} to consumer placement {@code to}. */
+    private Tensor move(Tensor t, Placement from, Placement to) {
+        if (from.sameLayout(to)) {
+            return t;
+        }
+        if (from.isReplicated()) {
+            return Box.crop(t, Box.whole(from.global()), to.own(ctx.rank()));
+        }
+        return ctx.exchange().fetch(t, from, to.own(ctx.rank()));
+    }
+
+    /** Backward of {@link #move}: brings a consumer-placed gradient back to the producer's placement. */
+    private Tensor moveBack(Tensor g, Placement consumer, Placement producer) {
+        if (consumer.sameLayout(producer)) {
+            return g;
+        }
+        if (consumer.isReplicated()) {
+            // Every rank holds the same full gradient; each keeps its own block.
+            return producer.isReplicated() ? g : Box.crop(g, Box.whole(consumer.global()),
+                    producer.own(ctx.rank()));
+        }
+        return ctx.exchange().pushAdd(g, consumer.own(ctx.rank()), producer, g.shape().c());
+    }
+
+    /**
+     * Evaluates the loss of the last forward output against this rank's block of the target and keeps its
+     * gradient for {@link #backward()}. Returns the global loss (identical on every rank).
+     */
+    public double loss(Loss loss, Tensor target) {
+        Tensor y = outputs[outputs.length - 1];
+        outputGrad = Tensor.zeros(y.shape());
+        double partial = loss.partial(y, target, outputPlacement().global(), outputGrad);
+        if (outputPlacement().isReplicated()) {
+            return partial;
+        }
+        double[] l = {partial};
+        ctx.exchange().allreduce(l);
+        return l[0];
+    }
+
+    /** Back-propagates the loss gradient, accumulating parameter gradients on this rank. */
+    public void backward() {
+        if (outputGrad == null) {
+            throw new IllegalStateException("call loss() after forward() before backward()");
+        }
+        int n = layers.length;
+        grads = new Tensor[n];
+        grads[n - 1] = outputGrad;
+        inputGrad = null;
+        for (int i = n - 1; i >= 0; i--) {
+            Tensor dy = grads[i];
+            grads[i] = null;
+            outputs[i] = null;
+            if (dy == null) {
+                dy = Tensor.zeros(outPl[i].own(ctx.rank()).shape(outPl[i].global().c()));
+            }
+            List<Tensor> dxs = layers[i].backward(dy);
+            for (int k = 0; k < producers[i].length; k++) {
+                int p = producers[i][k];
+                if (p < 0) {
+                    Tensor g = moveBack(dxs.get(k), inPl.get(i).get(k), input);
+                    if (inputGrad == null) {
+                        inputGrad = g.copy();
+                    } else {
+                        add(inputGrad, g);
+                    }
+                    continue;
+                }
+                Tensor g = moveBack(dxs.get(k), inPl.get(i).get(k), outPl[p]);
+                if (grads[p] == null) {
+                    grads[p] = g == dy ? g.copy() : g;
+                } else {
+                    add(grads[p], g);
+                }
+            }
+        }
+        outputGrad = null;
+    }
+
+    private static void add(Tensor into, Tensor g) {
+        float[] a = into.data();
+        float[] b = g.data();
+        for (int j = 0; j < a.length; j++) {
+            a[j] += b[j];
+        }
+    }
+
+    /** Gradient of the loss w.r.t. this rank's input block, from the last {@link #backward()}. */
+    public Tensor inputGradient() {
+        return inputGrad;
+    }
+
+    /** Sums the distributed layers' parameter gradients over ranks (one fused allreduce). */
+    public void allreduceGradients() {
+        int total = 0;
+        for (Parameter p : summed) {
+            total += p.grad().data().length;
+        }
+        double[] buf = new double[total];
+        int at = 0;
+        for (Parameter p : summed) {
+            float[] g = p.grad().data();
+            for (int j = 0; j < g.length; j++) {
+                buf[at++] = g[j];
+            }
+        }
+        ctx.exchange().allreduce(buf);
+        at = 0;
+        for (Parameter p : summed) {
+            float[] g = p.grad().data();
+            for (int j = 0; j < g.length; j++) {
+                g[j] = (float) buf[at++];
+            }
+        }
+    }
+
+    /** Allreduces gradients, applies {@code opt}, and zeroes the gradients. */
+    public void step(Optimizer opt) {
+        allreduceGradients();
+        opt.step(params);
+        for (Parameter p : params) {
+            p.zeroGrad();
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package org.spatialconv.perfmodel.cost;
+
+import java.util.List;
+import org.spatialconv.perfmodel.machine.ConvTiming;
+import org.spatialconv.perfmodel.machine.Device;
+import org.spatialconv.perfmodel.net.ActivationSpec;
+import org.spatialconv.perfmodel.net.AddSpec;
+import org.spatialconv.perfmodel.net.BatchNormSpec;
+import org.spatialconv.perfmodel.net.ConcatSpec;
+import org.spatialconv.perfmodel.net.ConvSpec;
+import org.spatialconv.perfmodel.net.DeconvSpec;
+import org.spatialconv.perfmodel.net.GlobalAvgPoolSpec;
+import org.spatialconv.perfmodel.net.LayerSpec;
+import org.spatialconv.perfmodel.net.LinearSpec;
+import org.spatialconv.perfmodel.net.LossSpec;
+import org.spatialconv.perfmodel.net.PoolSpec;
+import org.spatialconv.perfmodel.net.TensorShape;
+import org.spatialconv.perfmodel.net.UpsampleSpec;
+
+/**
+ * Computes one {@link LayerCost}. Compute time of a convolution pass comes from the calibrated table for the
+ * local output extent when the configuration was measured, else from the roofline
+ * {@code flops / (peak · efficiency) + kernel overhead}; memory-bound layers take
+ * {@code bytes / bandwidth + overhead}. Halo exchanges cost {@code Σ (α + bytes·β) + 2·bytes / bandwidth}
+ * (send to each neighbour in turn, pack and unpack) and overlap interior compute:
+ * {@code max(T_interior, T_halo) + T_boundary}.
+ */
+final class LayerCostCalculator {
+    private static final int FLOAT = 4;
+
+    private LayerCostCalculator() {
+    }
+
+    static LayerCost compute(CostModel m, int layer, Grid g) {
+        LayerSpec spec = m.network().layers().get(layer).spec();
+        List<TensorShape> ins = m.inputShapes(layer);
+        TensorShape in = ins.get(0);
+        TensorShape out = m.distributedShape(layer);
+        Device dev = m.machine().device();
+        long nl = Blocks.max(out.n(), g.n());
+        long hl = Blocks.max(out.h(), g.h());
+        long wl = Blocks.max(out.w(), g.w());
+        long hin = Blocks.max(in.h(), g.h());
+        long win = Blocks.max(in.w(), g.w());
+        long outLocal = nl * out.c() * hl * wl;
+        long inLocal = 0;
+        for (TensorShape s : ins) {
+            inLocal += nl * s.c() * Blocks.max(s.h(), g.h()) * Blocks.max(s.w(), g.w());
+        }
+        double overhead = dev.kernelOverheadS();
+        double bw = dev.memoryBandwidth();
+
+        boolean spatial = spec instanceof ConvSpec || spec instanceof DeconvSpec || spec instanceof PoolSpec
+                || spec instanceof UpsampleSpec;
+        Halos.DimHalo hh = spatial ? m.halo(layer, 0, g.h()) : Halos.DimHalo.NONE;
+        Halos.DimHalo hw = spatial ? m.halo(layer, 1, g.w()) : Halos.DimHalo.NONE;
+        long perPlane = nl * in.c();
+        long hBytes = perPlane * hh.total() * win * FLOAT;
+        long wBytes = perPlane * hin * hw.total() * FLOAT;
+        // one corner message per pair of sides that both have a halo
+        int corners = hh.peers() * hw.peers();
+        long cBytes = perPlane * (long) hh.total() * hw.total() * FLOAT;
+        boolean crossH = m.crossesNode(g, 1);
+        boolean crossW = m.crossesNode(g, 2);
+        double halo = hh.peers() * m.alpha(crossH) + hBytes * m.beta(crossH)
+                + hw.peers() * m.alpha(crossW) + wBytes * m.beta(crossW)
+                + corners * m.alpha(crossH || crossW) + cBytes * m.beta(crossH || crossW)
+                + 2.0 * (hBytes + wBytes + cBytes) / bw;
+        long haloBytes = hBytes + wBytes + cBytes;
+        double interior = hl * wl == 0 ? 0
+                : (double) Math.max(0, hl - hh.boundary()) * Math.max(0, wl - hw.boundary()) / (hl * wl);
+        int strips = hh.peers() + hw.peers();
+
+        double fwdC;
+        double bwdData;
+        double bwdFilter = 0;
+        double collective = 0;
+        long scratch = (inLocal + outLocal) * FLOAT;
+        if (spec instanceof ConvSpec c) {
+            double flops = 2.0 * nl * c.outChannels() * hl * wl * (in.c() / c.groups()) * c.kernel().h()
+                    * c.kernel().w();
+            fwdC = convPass(m, c, in.c(), "fwd", nl * hl * wl, flops);
+            bwdData = convPass(m, c, in.c(), "bwd_data", nl * hl * wl, flops);
+            bwdFilter = convPass(m, c, in.c(), "bwd_filter", nl * hl * wl, flops);
+            scratch += (long) (in.c() / c.groups()) * c.kernel().h() * c.kernel().w() * hl * wl * FLOAT;
+        } else if (spec instanceof DeconvSpec d) {
+            double flops = 2.0 * nl * in.c() * hin * win * (d.outChannels() / d.groups()) * d.kernel().h()
+                    * d.kernel().w();
+            fwdC = flops / dev.convRate() + overhead;
+            bwdData = fwdC;
+            bwdFilter = fwdC;
+        } else if (spec instanceof LinearSpec f) {
+            double flops = 2.0 * nl * in.c() * in.h() * in.w() * f.outFeatures();
+            fwdC = flops / dev.convRate() + overhead;
+            bwdData = fwdC;
+            bwdFilter = fwdC;
+        } else {
+            long inWithHalo = inLocal + haloBytes / FLOAT;
+            double[] factors = memoryFactors(spec, ins.size());
+            fwdC = (factors[0] * inWithHalo + factors[1] * outLocal) * FLOAT / bw + overhead;
+            bwdData = (factors[2] * inWithHalo + factors[3] * outLocal) * FLOAT / bw + overhead;
+            if (spec instanceof BatchNormSpec) {
+                collective = 2 * (m.options().globalBatchNorm() ? m.allreduce(2L * in.c() * FLOAT)
+                        : m.allreduce(2L * in.c() * FLOAT, g.h() * g.w(), crossH || crossW));
+            } else if (spec instanceof LossSpec) {
+                collective = m.allreduce(FLOAT);
+            }
+        }
+        double fwd = overlap(fwdC, halo, interior, strips, overhead);
+        double bwd = overlap(bwdData, halo, interior, strips, overhead) + bwdFilter;
+        long grad = CostModel.hasWeights(spec) ? spec.paramCount(ins) * FLOAT : 0;
+        long kept = (spec instanceof LossSpec ? 0 : outLocal * FLOAT) + haloBytes;
+        return new LayerCost(g, fwdC, bwdData + bwdFilter, halo, halo, fwd, bwd, collective, grad, haloBytes, kept,
+                scratch);
+    }
+
+    /** {@code max(T_interior, T_halo) + T_boundary}; with no halo just the compute. */
+    static double overlap(double compute, double halo, double interiorFraction, int strips, double overhead) {
+        if (halo == 0) {
+            return compute;
+        }
+        return Math.max(compute * interiorFraction, halo) + compute * (1 - interiorFraction) + strips * overhead;
+    }
+
+    private static double convPass(CostModel m, ConvSpec c, int inChannels, String pass, long pixels, double flops) {
+        String key = ConvTiming.key(pass, inChannels, c.outChannels(), c.kernel().h(), c.kernel().w(),
+                c.stride().h(), c.dilation().h(), c.groups());
+        double t = m.machine().convTable().seconds(key, pixels);
+        if (!Double.isNaN(t)) {
+            return t;
+        }
+        return flops / m.machine().device().convRate() + m.machine().device().kernelOverheadS();
+    }
+
+    /**
+     * Memory traffic of a memory-bound layer as multiples of its (input, output) sizes: forward reads/writes,
+     * then backward reads/writes. Batch norm reads its input twice (statistics, normalisation); its backward
+     * reads x and dy twice (two reductions, then dx).
+     */
+    private static double[] memoryFactors(LayerSpec spec, int inputs) {
+        if (spec instanceof BatchNormSpec) {
+            return new double[] {2, 1, 3, 2};
+        }
+        if (spec instanceof ActivationSpec) {
+            return new double[] {1, 1, 1, 2};
+        }
+        if (spec instanceof AddSpec) {
+            return new double[] {1, 1, 0, 1 + inputs};
+        }
+        if (spec instanceof ConcatSpec) {
+            return new double[] {1, 1, 1, 1};
+        }
+        if (spec instanceof PoolSpec || spec instanceof UpsampleSpec || spec instanceof GlobalAvgPoolSpec) {
+            return new double[] {1, 1, 1, 1};
+        }
+        if (spec instanceof LossSpec) {
+            return new double[] {2, 0, 2, 0};
+        }
+        return new double[] {1, 1, 1, 1};
+    }
+}

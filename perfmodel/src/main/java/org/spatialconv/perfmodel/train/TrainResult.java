@@ -1,0 +1,18 @@
+package org.spatialconv.perfmodel.train;
+
+import java.util.List;
+import org.spatialconv.conv.Tensor;
+
+/**
+ * What a training run measured.
+ *
+ * @param loss global loss per step (before that step's update)
+ * @param stepSeconds wall time of each step (forward, loss, backward, gradient allreduce, update)
+ * @param samplesPerS batch / mean step time over the steps after the first (all steps if only one)
+ * @param peakBytesPerRank in-JVM ranks: peak JVM heap during training divided by the number of ranks (they share
+ *     one heap, so this is the per-rank share); one process per rank: the largest rank's peak heap
+ * @param parameters rank 0's parameters after the last step, in definition order
+ */
+public record TrainResult(double[] loss, double[] stepSeconds, double samplesPerS, long peakBytesPerRank,
+        List<Tensor> parameters) {
+}

@@ -1,0 +1,122 @@
+package org.spatialconv.perfmodel.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code spatialconv train}: a small run with --json, and one clear error line for each bad input. */
+class TrainCommandTest {
+    private static final String PREFIX = "spatialconv: error: ";
+
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cl = SpatialconvCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void smallRunWritesJson() throws Exception {
+        Path json = dir.resolve("train.json");
+        Path net = dir.resolve("tiny.json");
+        Files.writeString(net, "{\"name\":\"tiny\",\"input_channels\":1,\"layers\":["
+                + "{\"name\":\"c1\",\"type\":\"conv\",\"out_channels\":4,\"kernel\":3,\"padding\":1,\"bias\":false},"
+                + "{\"name\":\"b1\",\"type\":\"batchnorm\"},{\"name\":\"r1\",\"type\":\"relu\"},"
+                + "{\"name\":\"p1\",\"type\":\"maxpool\",\"kernel\":2,\"stride\":2},"
+                + "{\"name\":\"u1\",\"type\":\"upsample\",\"mode\":\"bilinear\",\"scale\":2},"
+                + "{\"name\":\"head\",\"type\":\"conv\",\"out_channels\":1,\"kernel\":1,\"bias\":true},"
+                + "{\"name\":\"loss\",\"type\":\"mse_loss\"}]}");
+        Run r = run("train", "--model", net.toString(), "--sample", "16x16", "--batch", "2", "--ranks", "2",
+                "--grid", "1,2,1", "--steps", "3", "--json", json.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("step 3 loss"), r.out());
+        assertTrue(r.out().contains("samples/s"), r.out());
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        assertEquals(3, j.get("loss").size());
+        assertTrue(j.get("samples_per_s").asDouble() > 0);
+        assertTrue(j.get("peak_bytes_per_rank").asLong() > 0);
+    }
+
+    @Test
+    void strategyAutoTrainsWithThePlannersGrids() throws Exception {
+        Path net = dir.resolve("small-unet.json");
+        Files.writeString(net, org.spatialconv.perfmodel.net.NetworkJson.write(
+                org.spatialconv.perfmodel.zoo.UNet.build(1, 1, 4, 2)));
+        Run auto = run("train", "--model", net.toString(), "--sample", "32x32", "--batch", "2", "--ranks", "2",
+                "--strategy", "auto", "--steps", "2", "--threads", "1");
+        assertEquals(0, auto.code(), auto.out() + auto.err());
+        assertTrue(auto.out().contains("strategy auto (planner"), auto.out());
+        Run one = run("train", "--model", net.toString(), "--sample", "32x32", "--batch", "2", "--ranks", "1",
+                "--grid", "1,1,1", "--steps", "2", "--threads", "1");
+        assertEquals(0, one.code(), one.out() + one.err());
+        java.util.regex.Matcher a = java.util.regex.Pattern.compile("step 2 loss (\\S+)").matcher(auto.out());
+        java.util.regex.Matcher b = java.util.regex.Pattern.compile("step 2 loss (\\S+)").matcher(one.out());
+        assertTrue(a.find() && b.find());
+        assertEquals(Double.parseDouble(b.group(1)), Double.parseDouble(a.group(1)),
+                1e-4 * Math.abs(Double.parseDouble(b.group(1))));
+    }
+
+    @Test
+    void badInputsGiveOneClearLine() throws Exception {
+        Path unknown = dir.resolve("unknown.json");
+        Files.writeString(unknown, "{\"name\":\"bad\",\"input_channels\":1,\"layers\":["
+                + "{\"name\":\"c1\",\"type\":\"conv\",\"out_channels\":4,\"kernel\":3,\"padding\":1},"
+                + "{\"name\":\"weird\",\"type\":\"frobnicate\"}]}");
+        Path noLoss = dir.resolve("noloss.json");
+        Files.writeString(noLoss, "{\"name\":\"noloss\",\"input_channels\":1,\"layers\":["
+                + "{\"name\":\"c1\",\"type\":\"conv\",\"out_channels\":4,\"kernel\":3,\"padding\":1}]}");
+        List<String[]> cases = List.of(
+                new String[] {"--strategy must be 'auto'", "--model", "unet", "--sample", "32x32", "--batch", "1",
+                    "--ranks", "1", "--strategy", "manual"},
+                new String[] {"either --grid or --strategy auto", "--model", "unet", "--sample", "32x32", "--batch",
+                    "1", "--ranks", "1", "--strategy", "auto", "--grid", "1,1,1"},
+                new String[] {"--launch must be 'mpj'", "--model", "unet", "--sample", "32x32", "--batch", "1",
+                    "--ranks", "1", "--grid", "1,1,1", "--launch", "slurm"},
+                new String[] {"has 4 ranks but --ranks is 2", "--model", "unet", "--sample", "32x32", "--batch", "1",
+                    "--ranks", "2", "--grid", "1,2,2"},
+                new String[] {"give --grid n,h,w or --strategy auto", "--model", "unet", "--sample", "32x32", "--batch", "1",
+                    "--ranks", "1"},
+                new String[] {"unknown model 'nosuch'", "--model", "nosuch", "--sample", "32x32", "--batch", "1",
+                    "--ranks", "1", "--grid", "1,1,1"},
+                new String[] {"weird", "--model", unknown.toString(), "--sample", "32x32", "--batch", "1", "--ranks",
+                    "1", "--grid", "1,1,1"},
+                new String[] {"no loss layer", "--model", noLoss.toString(), "--sample", "32x32", "--batch", "1",
+                    "--ranks", "1", "--grid", "1,1,1"},
+                new String[] {"layer 'cat3'", "--model", "unet", "--sample", "40x40", "--batch", "1", "--ranks", "1",
+                    "--grid", "1,1,1"},
+                new String[] {"splits 1 samples", "--model", "unet", "--sample", "32x32", "--batch", "1", "--ranks",
+                    "2", "--grid", "2,1,1"});
+        int checked = 0;
+        for (String[] c : cases) {
+            String[] args = new String[c.length];
+            args[0] = "train";
+            System.arraycopy(c, 1, args, 1, c.length - 1);
+            Run r = run(args);
+            String where = String.join(" ", args) + "\n" + r.err();
+            assertEquals(2, r.code(), where);
+            String[] lines = r.err().strip().split("\\R");
+            assertEquals(1, lines.length, where);
+            assertTrue(lines[0].startsWith(PREFIX) && lines[0].contains(c[0]), where);
+            checked++;
+        }
+        assertEquals(cases.size(), checked);
+    }
+}
