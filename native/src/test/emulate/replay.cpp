@@ -16,6 +16,9 @@
 #include "conv.cu"
 #include "conv_filter.cu"
 #include "bias.cu"
+#include "batchnorm.cu"
+#include "elementwise.cu"
+#include "pool.cu"
 
 static const int GUARD = 256;  // canary floats on each side of every array
 static const float CANARY = -1234.5f;
@@ -43,6 +46,10 @@ struct Args {
     int i(const char* k) {
         need("i", k);
         return (int) num[at++];
+    }
+    float f(const char* k) {
+        need("f", k);
+        return (float) num[at++];
     }
     template <typename S>
     S s(const char* k) {
@@ -118,6 +125,72 @@ static void run(const std::string& name, dim3 g, dim3 blk, Args& a) {
         int acc = a.i(k);
         a.end(k);
         emu_launch(g, blk, sc_unpack4, (const float*) buf, dst, box, acc);
+    } else if (name == "sc_relu_fwd") {
+        float *x = a.b(k), *y = a.b(k);
+        int n = a.i(k);
+        a.end(k);
+        emu_launch(g, blk, sc_relu_fwd, (const float*) x, y, n);
+    } else if (name == "sc_relu_bwd") {
+        float *y = a.b(k), *dy = a.b(k), *dx = a.b(k);
+        int n = a.i(k);
+        a.end(k);
+        emu_launch(g, blk, sc_relu_bwd, (const float*) y, (const float*) dy, dx, n);
+    } else if (name == "sc_bias_add") {
+        float *y = a.b(k), *bias = a.b(k);
+        int v[8];
+        for (int& x : v) x = a.i(k);
+        a.end(k);
+        emu_launch(g, blk, sc_bias_add, y, (const float*) bias, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+    } else if (name == "sc_bn_stats") {
+        float *x = a.b(k), *mean = a.b(k), *invstd = a.b(k);
+        int n = a.i(k), c = a.i(k), hw = a.i(k);
+        float eps = a.f(k);
+        a.end(k);
+        emu_launch(g, blk, sc_bn_stats, (const float*) x, mean, invstd, n, c, hw, eps);
+    } else if (name == "sc_bn_apply" || name == "sc_bn_bwd_reduce") {
+        float* p[6];
+        for (auto& q : p) q = a.b(k);
+        int n = a.i(k), c = a.i(k), hw = a.i(k);
+        a.end(k);
+        if (name == "sc_bn_apply")
+            emu_launch(g, blk, sc_bn_apply, (const float*) p[0], p[1], (const float*) p[2], (const float*) p[3],
+                       (const float*) p[4], (const float*) p[5], n, c, hw);
+        else
+            emu_launch(g, blk, sc_bn_bwd_reduce, (const float*) p[0], (const float*) p[1], (const float*) p[2],
+                       (const float*) p[3], p[4], p[5], n, c, hw);
+    } else if (name == "sc_bn_bwd_data") {
+        float* p[8];
+        for (auto& q : p) q = a.b(k);
+        int n = a.i(k), c = a.i(k), hw = a.i(k);
+        a.end(k);
+        emu_launch(g, blk, sc_bn_bwd_data, (const float*) p[0], (const float*) p[1], (const float*) p[2],
+                   (const float*) p[3], (const float*) p[4], (const float*) p[5], (const float*) p[6], p[7], n, c, hw);
+    } else if (name == "sc_pool_fwd") {
+        float *x = a.b(k), *y = a.b(k), *arg = a.b(k);
+        auto pp = a.s<PoolParams>(k);
+        int isMax = a.i(k);
+        a.end(k);
+        emu_launch(g, blk, sc_pool_fwd, (const float*) x, y, (int*) arg, pp, isMax);
+    } else if (name == "sc_pool_bwd") {
+        float *dy = a.b(k), *arg = a.b(k), *dx = a.b(k);
+        auto pp = a.s<PoolParams>(k);
+        int isMax = a.i(k);
+        a.end(k);
+        emu_launch(g, blk, sc_pool_bwd, (const float*) dy, (const int*) arg, dx, pp, isMax);
+    } else if (name == "sc_sgd_momentum") {
+        float *w = a.b(k), *gr = a.b(k), *v = a.b(k);
+        int n = a.i(k);
+        float lr = a.f(k), mu = a.f(k), wd = a.f(k);
+        int first = a.i(k);
+        a.end(k);
+        emu_launch(g, blk, sc_sgd_momentum, w, (const float*) gr, v, n, lr, mu, wd, first);
+    } else if (name == "sc_adam") {
+        float *w = a.b(k), *gr = a.b(k), *m = a.b(k), *v = a.b(k);
+        int n = a.i(k);
+        float f[7];
+        for (float& x : f) x = a.f(k);
+        a.end(k);
+        emu_launch(g, blk, sc_adam, w, (const float*) gr, m, v, n, f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
     } else {
         die("unknown kernel " + name);
     }

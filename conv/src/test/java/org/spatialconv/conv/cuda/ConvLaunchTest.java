@@ -113,4 +113,13 @@ class ConvLaunchTest {
                 Shape.of(1, 1, 1, 1, 1), new ConvGeometry(new int[] {1, 1, 1}, new int[] {1, 1, 1}, new int[3],
                         new int[3], new int[] {1, 1, 1}, 1), new Window(new int[3], new int[] {4, 4, 4})));
     }
+
+    @Test
+    void poolGeometryIsValidated() {
+        assertThrows(IllegalArgumentException.class, () -> new CudaOps.Pool(2, 2, 1, 1, 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> new CudaOps.Pool(3, 3, 1, 1, 0, 0)
+                .outputShape(Shape.nchw(1, 1, 2, 5)));
+        assertEquals(Shape.nchw(1, 1, 1, 3), new CudaOps.Pool(3, 3, 1, 1, 1, 1).outputShape(Shape.nchw(1, 1, 1, 3)));
+        assertEquals(Shape.nchw(2, 3, 4, 5), new CudaOps.Pool(2, 2, 2, 2, 0, 0).outputShape(Shape.nchw(2, 3, 8, 11)));
+    }
 }

@@ -3,22 +3,9 @@ package org.spatialconv.conv.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import jcuda.driver.CUdeviceptr;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
@@ -39,130 +26,6 @@ class CudaLaunchReplayTest {
     private static final long SEED = 0xC0DA5EEDL;
     private static final int CASES = 10;
     private static final float SENTINEL = 12345.5f;
-    private static Path dir;
-    private static Path exe;
-
-    @BeforeAll
-    static void buildReplayer() throws Exception {
-        Path emulate = Path.of("..", "native", "src", "test", "emulate").toAbsolutePath().normalize();
-        Path cuda = Path.of("..", "native", "src", "main", "cuda").toAbsolutePath().normalize();
-        String gxx = onPath("g++");
-        String why = gxx == null ? "g++ not on PATH" : !Files.isRegularFile(emulate.resolve("replay.cpp"))
-                ? "native sources not found at " + emulate : null;
-        if (why != null) {
-            System.out.println("CudaLaunchReplayTest skipped: " + why);
-        }
-        Assumptions.assumeTrue(why == null, why);
-        dir = Files.createTempDirectory("spatialconv-replay");
-        exe = dir.resolve("replay");
-        Process p = new ProcessBuilder(gxx, "-std=c++20", "-O1", "-pthread", "-I", cuda.toString(), "-o", exe.toString(),
-                emulate.resolve("replay.cpp").toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, "g++ failed:\n" + out);
-    }
-
-    @AfterAll
-    static void cleanUp() throws IOException {
-        if (dir != null) {
-            Files.deleteIfExists(exe);
-            Files.deleteIfExists(dir);
-        }
-    }
-
-    private static String onPath(String tool) {
-        String path = System.getenv("PATH");
-        for (String d : path == null ? new String[0] : path.split(File.pathSeparator)) {
-            File f = new File(d, tool);
-            if (f.canExecute()) {
-                return f.getAbsolutePath();
-            }
-        }
-        return null;
-    }
-
-    /** A host array standing in for device memory; the replayer owns the data during the run. */
-    private static final class HostArray implements DeviceArray {
-        final int id;
-        final float[] data;
-
-        HostArray(int id, float[] data) {
-            this.id = id;
-            this.data = data;
-        }
-
-        @Override
-        public long floats() {
-            return data.length;
-        }
-
-        @Override
-        public CUdeviceptr pointer() {
-            throw new UnsupportedOperationException("host stand-in has no device pointer");
-        }
-    }
-
-    /** Records launches as replay script lines. */
-    private static final class Recorder implements KernelLauncher {
-        final StringBuilder script = new StringBuilder();
-        final Map<Integer, HostArray> arrays = new HashMap<>();
-        final List<String> kernels = new ArrayList<>();
-
-        HostArray array(float[] data) {
-            HostArray a = new HostArray(arrays.size() + 1, data);
-            arrays.put(a.id, a);
-            script.append("buf ").append(a.id).append(' ').append(data.length);
-            for (float v : data) {
-                script.append(' ').append(Float.toString(v));
-            }
-            script.append('\n');
-            return a;
-        }
-
-        @Override
-        public void launch(String kernel, int[] grid, int block, CudaStream stream, KernelArgs args) {
-            kernels.add(kernel);
-            script.append(String.format(Locale.ROOT, "launch %s %d %d %d %d %d", kernel, grid[0], grid[1], grid[2], block,
-                    args.args().size()));
-            for (KernelArgs.Arg a : args.args()) {
-                if (a instanceof KernelArgs.Buffer b) {
-                    script.append(b.array() == null ? " n" : " b " + ((HostArray) b.array()).id);
-                } else if (a instanceof KernelArgs.IntArg v) {
-                    script.append(" i ").append(v.value());
-                } else if (a instanceof KernelArgs.FloatArg v) {
-                    script.append(" f ").append(v.value());
-                } else {
-                    int[] f = ((KernelArgs.Struct) a).fields();
-                    script.append(" s ").append(f.length);
-                    for (int x : f) {
-                        script.append(' ').append(x);
-                    }
-                }
-            }
-            script.append('\n');
-        }
-
-        /** Runs the script, then copies every array back into its Java float[]. */
-        void replay() throws Exception {
-            for (int id : arrays.keySet()) {
-                script.append("dump ").append(id).append('\n');
-            }
-            Path in = dir.resolve("script.txt");
-            Files.writeString(in, script);
-            Process p = new ProcessBuilder(exe.toString()).redirectInput(in.toFile()).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(300, TimeUnit.SECONDS), "replay timed out");
-            assertEquals(0, p.exitValue(), "replay failed: " + err);
-            for (String line : new String(out, StandardCharsets.US_ASCII).split("\n")) {
-                String[] t = line.trim().split(" ");
-                HostArray a = arrays.get(Integer.parseInt(t[1]));
-                for (int i = 0; i < a.data.length; i++) {
-                    a.data[i] = Float.parseFloat(t[3 + i]);
-                }
-            }
-            Files.delete(in);
-        }
-    }
 
     private static float[] random(Random rnd, int n) {
         float[] f = new float[n];
@@ -182,6 +45,11 @@ class CudaLaunchReplayTest {
         int w = i % s.w();
         int h = (i / s.w()) % s.h();
         return h >= win.lo(0) && h < win.hi(0) && w >= win.lo(1) && w < win.hi(1);
+    }
+
+    @BeforeEach
+    void requireEmulator() throws Exception {
+        EmulatedDevice.require();
     }
 
     @Test
@@ -214,23 +82,23 @@ class CudaLaunchReplayTest {
             int sms = 1 + rnd.nextInt(400); // many SMs force split-K on these small problems
             maxSplits = Math.max(maxSplits, ConvLaunch.backwardFilter(xs, ws, g, dyWin, sms).splits());
 
-            Recorder rec = new Recorder();
+            EmulatedDevice.Recorder rec = new EmulatedDevice.Recorder();
             CudaConv conv = new CudaConv(rec, sms);
-            HostArray hx = rec.array(x.data());
-            HostArray hw = rec.array(w.data());
-            HostArray hb = rec.array(bias.data());
-            HostArray hdy = rec.array(dy.data());
+            EmulatedDevice.HostArray hx = rec.array(x.data());
+            EmulatedDevice.HostArray hw = rec.array(w.data());
+            EmulatedDevice.HostArray hb = rec.array(bias.data());
+            EmulatedDevice.HostArray hdy = rec.array(dy.data());
             float[] y0 = new float[ys.size()];
             java.util.Arrays.fill(y0, SENTINEL);
-            HostArray hy = rec.array(y0);
+            EmulatedDevice.HostArray hy = rec.array(y0);
             float[] dx0 = new float[xs.size()];
             java.util.Arrays.fill(dx0, SENTINEL);
-            HostArray hdx = rec.array(dx0);
+            EmulatedDevice.HostArray hdx = rec.array(dx0);
             float[] dwInit = random(rnd, ws.size());
-            HostArray hdw = rec.array(dwInit.clone());
-            HostArray hws = rec.array(new float[(int) conv.backwardFilterWorkspace(xs, ws, g, dyWin)]);
+            EmulatedDevice.HostArray hdw = rec.array(dwInit.clone());
+            EmulatedDevice.HostArray hws = rec.array(new float[(int) conv.backwardFilterWorkspace(xs, ws, g, dyWin)]);
             float[] dbInit = random(rnd, ys.c());
-            HostArray hdb = rec.array(dbInit.clone());
+            EmulatedDevice.HostArray hdb = rec.array(dbInit.clone());
             conv.forward(hx, xs, hw, ws, hb, g, hy, yWin, null);
             conv.backwardData(hdy, hw, ws, g, hdx, xs, xWin, null);
             conv.backwardFilter(hx, xs, hdy, g, hdw, ws, dyWin, true, hws, null);
@@ -295,11 +163,11 @@ class CudaLaunchReplayTest {
             for (int i = 0; i < size; i++) {
                 src[i] = i; // global index as value: exact equality
             }
-            Recorder rec = new Recorder();
+            EmulatedDevice.Recorder rec = new EmulatedDevice.Recorder();
             CudaConv conv = new CudaConv(rec, 1);
-            HostArray hs = rec.array(src.clone());
-            HostArray hbuf = rec.array(new float[count]);
-            HostArray hacc = rec.array(src.clone());
+            EmulatedDevice.HostArray hs = rec.array(src.clone());
+            EmulatedDevice.HostArray hbuf = rec.array(new float[count]);
+            EmulatedDevice.HostArray hacc = rec.array(src.clone());
             conv.pack(hs, dims, lo, ext, hbuf, null);
             conv.unpack(hbuf, hacc, dims, lo, ext, true, null);
             rec.replay();
