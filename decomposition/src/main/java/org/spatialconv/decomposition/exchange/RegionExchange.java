@@ -52,14 +52,17 @@ public final class RegionExchange {
         return new RegionExchange(from.owns(), to.owns());
     }
 
+    /** Number of ranks the plan covers. */
     public int ranks() {
         return provides.length;
     }
 
+    /** What {@code rank} provides. */
     public Region provides(int rank) {
         return provides[rank];
     }
 
+    /** What {@code rank} needs. */
     public Region needs(int rank) {
         return needs[rank];
     }
