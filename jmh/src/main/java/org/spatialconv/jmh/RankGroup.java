@@ -62,6 +62,9 @@ public final class RankGroup implements AutoCloseable {
 
     /** Runs the action once on every rank and waits for all of them. */
     public void round() {
+        if (failure != null) {
+            throw new IllegalStateException("rank group failed: " + failure, failure);
+        }
         try {
             start.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             done.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
