@@ -81,17 +81,19 @@ public final class CalibrateCommand extends CliCommand {
         }
         List<Calibration.ConvConfig> configs = Calibration.convConfigs(nets, inputs);
         int[] sides = Calibration.sides(sizes);
+        Backend b;
+        try {
+            b = Backends.create(backend, BackendOptions.threads(threads));
+        } catch (RuntimeException | LinkageError e) {
+            throw new UserException("backend '" + backend + "': " + e.getMessage(), e);
+        }
         int total = configs.size() * sides.length + 2;
-        int[] done = {0};
         Bar bar = new Bar(err(), total);
         bar.step("memory bandwidth");
         double bw = Calibration.memoryBandwidth();
-        done[0]++;
         List<ConvTiming> timings;
-        try (Backend b = Backends.create(backend, BackendOptions.threads(threads))) {
+        try (b) {
             timings = Calibration.convTimings(b, configs, sides, maxGflop * 1e9, bar::step);
-        } catch (IllegalArgumentException e) {
-            throw new UserException("backend '" + backend + "': " + e.getMessage(), e);
         }
         bar.step("in-JVM exchange alpha/beta");
         double[] link = Calibration.inJvmLink();

@@ -18,6 +18,7 @@ public final class Verbs {
             BenchCommand::new,
             PlanCommand::new,
             CalibrateCommand::new,
+            ValidateCommand::new,
             TrainCommand::new);
 
     /** Benchmarks: {@code spatialconv bench NAME}. */
