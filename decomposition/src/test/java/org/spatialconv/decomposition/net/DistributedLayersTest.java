@@ -123,6 +123,13 @@ class DistributedLayersTest {
             conv.conv("conv", NetworkDef.INPUT, 3, g, true);
             check("conv " + g, conv, in, o -> o, rnd);
 
+            // Dilated, as meshnet's context layers: padding up to the dilated radius, partitions thinner than it.
+            int dil = 2 + rnd.nextInt(3);
+            ConvGeometry dg = ConvGeometry.square(3, 1, dil, dil, 1);
+            NetworkDef dconv = new NetworkDef(2);
+            dconv.conv("dconv", NetworkDef.INPUT, 3, dg, false);
+            check("dilated conv " + dg, dconv, Shape.nchw(2, 2, 4 + rnd.nextInt(3), 4 + rnd.nextInt(3)), o -> o, rnd);
+
             NetworkDef tc = new NetworkDef(2);
             int ts = 1 + rnd.nextInt(3);
             ConvGeometry tg = ConvGeometry.square(1 + rnd.nextInt(4), ts, 0, 1, 1);
@@ -156,6 +163,6 @@ class DistributedLayersTest {
             head.fullyConnected("fc", h, 4);
             check("global avg pool + fully connected", head, in, o -> o, rnd);
         }
-        assertTrue(compared >= 4 * 9 * 3, "compared " + compared);
+        assertTrue(compared >= 4 * 10 * 3, "compared " + compared);
     }
 }
