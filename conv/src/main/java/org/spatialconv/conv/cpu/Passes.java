@@ -49,8 +49,8 @@ final class Passes {
         int h1 = win.hi(0);
         int w0 = win.lo(1);
         int w1 = win.hi(1);
-        int tc = g.tileCols(w1 - w0, cfg.scratchFloats());
-        int tr = g.tileRows(tc, cfg.scratchFloats());
+        int tc = g.tileCols(w1 - w0, g.budget(cfg.scratchFloats()));
+        int tr = g.tileRows(tc, g.budget(cfg.scratchFloats()));
         boolean fullRows = w0 == 0 && w1 == g.ow && tc == g.ow;
         int units = g.n * g.groups;
         int nb = bands(h1 - h0, units, cfg);
@@ -114,8 +114,8 @@ final class Passes {
         int cHi = Math.min(g.ow, Geo.endOut(w1, g.pw, 0, g.sw));
         int units = g.n * g.groups;
         int nb = bands(h1 - h0, units, cfg);
-        int tc = g.tileCols(Math.max(1, cHi - cLo), cfg.scratchFloats());
-        int tr = g.tileRows(tc, cfg.scratchFloats());
+        int tc = g.tileCols(Math.max(1, cHi - cLo), g.budget(cfg.scratchFloats()));
+        int tr = g.tileRows(tc, g.budget(cfg.scratchFloats()));
         boolean fullRows = cLo == 0 && cHi == g.ow && tc == g.ow;
         Scratch scratch = new Scratch(pool.threads(), 2);
         int outPlane = g.oh * g.ow;
@@ -170,8 +170,8 @@ final class Passes {
         int h1 = win.hi(0);
         int w0 = win.lo(1);
         int w1 = win.hi(1);
-        int tc = g.tileCols(w1 - w0, cfg.scratchFloats());
-        int tr = g.tileRows(tc, cfg.scratchFloats());
+        int tc = g.tileCols(w1 - w0, g.budget(cfg.scratchFloats()));
+        int tr = g.tileRows(tc, g.budget(cfg.scratchFloats()));
         boolean fullRows = w0 == 0 && w1 == g.ow && tc == g.ow;
         int units = g.n * g.groups;
         int nb = bands(h1 - h0, units, cfg);

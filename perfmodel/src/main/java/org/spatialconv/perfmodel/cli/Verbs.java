@@ -17,6 +17,7 @@ public final class Verbs {
             ConvCommand::new,
             BenchCommand::new,
             PlanCommand::new,
+            CalibrateCommand::new,
             TrainCommand::new);
 
     /** Benchmarks: {@code spatialconv bench NAME}. */
