@@ -54,6 +54,16 @@ class MpjCliTest {
     }
 
     @Test
+    void benchConvPrintsRankZerosResults() {
+        Cli.Result res = Cli.run("bench", "conv", "--batch", "1", "--channels", "2", "--size", "24x20", "--filters",
+                "2", "--kernel", "3", "--padding", "1", "--grid", "1,1,2", "--threads", "1", "--iterations", "2",
+                "--launch", "mpj");
+        assertEquals(0, res.exitCode(), res.describe());
+        assertTrue(res.out().contains("grid=1,1,2") && res.out().contains("backward-filter"), res.describe());
+        assertTrue(!res.out().contains("[rank 1]"), "only rank 0 prints results:\n" + res.out());
+    }
+
+    @Test
     void ranksThatDoNotMatchTheGridAreOneClearError() throws IOException {
         NpyFile.write(dir.resolve("x.npy"), Tensor.zeros(Shape.nchw(1, 1, 8, 8)));
         NpyFile.write(dir.resolve("w.npy"), Tensor.zeros(Shape.nchw(1, 1, 3, 3)));

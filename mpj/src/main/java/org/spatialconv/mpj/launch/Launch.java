@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -30,6 +29,10 @@ public final class Launch implements AutoCloseable {
     private static final long ROOT_CAUSE_GRACE_MS = 500;
 
     private final LaunchConfig config;
+    /** Where rank 0's standard output goes unprefixed, other ranks' prefixed with their rank. */
+    private final PrintWriter out;
+    /** Where every rank's standard error goes, prefixed with its rank. */
+    private final PrintWriter err;
     private final Rendezvous rendezvous;
     private final ServerSocket control;
     private final Rank[] ranks;
@@ -39,7 +42,9 @@ public final class Launch implements AutoCloseable {
     private volatile String setupError;
     private long startNanos;
 
-    Launch(LaunchConfig config, Rendezvous rendezvous, ServerSocket control) {
+    Launch(LaunchConfig config, Rendezvous rendezvous, ServerSocket control, PrintWriter out, PrintWriter err) {
+        this.out = out;
+        this.err = err;
         this.config = config;
         this.rendezvous = rendezvous;
         this.control = control;
@@ -64,9 +69,9 @@ public final class Launch implements AutoCloseable {
     void addRank(int rank, String host, Process p) {
         Rank r = new Rank(rank, host, p);
         ranks[rank] = r;
-        daemon("mpj-out-" + rank, () -> pump(p.getInputStream(), System.out, rank == 0 ? "" : "[rank " + rank + "] ",
+        daemon("mpj-out-" + rank, () -> pump(p.getInputStream(), out, rank == 0 ? "" : "[rank " + rank + "] ",
                 null));
-        daemon("mpj-err-" + rank, () -> pump(p.getErrorStream(), System.err, "[rank " + rank + "] ", r.stderr));
+        daemon("mpj-err-" + rank, () -> pump(p.getErrorStream(), err, "[rank " + rank + "] ", r.stderr));
     }
 
     void started() {
@@ -195,7 +200,10 @@ public final class Launch implements AutoCloseable {
         }
         for (Rank r : ranks) {
             if (r.process.isAlive()) {
-                System.err.println("[launcher] rank " + r.rank + " still running after abort; killing it");
+                synchronized (err) {
+                    err.println("[launcher] rank " + r.rank + " still running after abort; killing it");
+                    err.flush();
+                }
                 r.process.descendants().forEach(ProcessHandle::destroy);
                 r.process.destroy();
             }
@@ -293,7 +301,7 @@ public final class Launch implements AutoCloseable {
         t.start();
     }
 
-    private static void pump(InputStream in, PrintStream out, String prefix, Deque<String> keep) {
+    private static void pump(InputStream in, PrintWriter out, String prefix, Deque<String> keep) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
@@ -305,7 +313,10 @@ public final class Launch implements AutoCloseable {
                         }
                     }
                 }
-                out.println(prefix + line);
+                synchronized (out) {
+                    out.println(prefix + line);
+                    out.flush();
+                }
             }
         } catch (IOException ignored) {
             // process gone

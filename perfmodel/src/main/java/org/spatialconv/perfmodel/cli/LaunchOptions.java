@@ -73,7 +73,7 @@ public final class LaunchOptions {
             throw new UserException(e.getMessage() + " (" + e.getCause().getMessage() + ")", e);
         }
         try {
-            MpjLauncher.run(config);
+            MpjLauncher.run(config, spec.commandLine().getOut(), spec.commandLine().getErr());
         } catch (LaunchException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }

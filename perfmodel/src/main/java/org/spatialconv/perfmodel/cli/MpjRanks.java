@@ -3,9 +3,11 @@ package org.spatialconv.perfmodel.cli;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.spatialconv.decomposition.comm.Communicator;
 import org.spatialconv.mpj.launch.RankTask;
 import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
 
 /**
  * The CLI as an MPJ rank: {@code spatialconv conv|bench conv --launch mpj} starts one process per grid cell, each
@@ -42,15 +44,25 @@ public final class MpjRanks implements RankTask {
     }
 
     @Override
-    public void run(Communicator comm, List<String> args) {
+    public void run(Communicator comm, List<String> args) throws Exception {
         world = comm;
         CommandLine cl = SpatialconvCli.commandLine();
         if (comm.rank() != 0) {
             // Results are rank 0's to print; errors still go to standard error, prefixed by the launcher.
             cl.setOut(new PrintWriter(OutputStream.nullOutputStream()));
         }
+        // Keep the command's exception: the launcher tells a rank's own failure from the echo of a peer's by it.
+        AtomicReference<Exception> thrown = new AtomicReference<>();
+        IExecutionExceptionHandler print = cl.getExecutionExceptionHandler();
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            thrown.set(ex);
+            return print.handleExecutionException(ex, c, parsed);
+        });
         int code = cl.execute(args.toArray(String[]::new));
         if (code != 0) {
+            if (thrown.get() != null) {
+                throw thrown.get();
+            }
             throw new IllegalStateException("spatialconv " + String.join(" ", args.subList(0, Math.min(2,
                     args.size()))) + " exited with status " + code + " on rank " + comm.rank());
         }
