@@ -4,7 +4,7 @@
 # Usage: jmh/peers/compare-cpu.sh [rounds] [reps] [threads]     (defaults: 3 rounds, 5 reps, 2 threads)
 #
 # For every round and shape it runs one fresh JVM (org.spatialconv.jmh.ConvPassTimer) and one fresh Python
-# (torch_conv2d.py), alternating which goes first, each timing its passes after 2 warm-up iterations and printing
+# (torch_conv2d.py), alternating which goes first, each timing its passes after 5 warm-up iterations (the JIT needs a few) and printing
 # medians. The table reports, per shape, the median over rounds. FLOPs = 2 * MACs per pass; "bwd" is
 # backward-data + backward-filter (2 passes' FLOPs), no bias gradient on either side.
 set -euo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 ROUNDS=${1:-3}
 REPS=${2:-5}
 THREADS=${3:-2}
-WARMUP=2
+WARMUP=5
 SHAPES="1,16,1024,1024,16,3 1,64,256,256,64,3 8,64,56,56,64,3 1,128,128,128,128,3"
 JAR=jmh/target/benchmarks.jar
 PY=/usr/bin/python3
