@@ -86,19 +86,18 @@ public final class TrainCommand extends CliCommand {
             if (grid != null) {
                 throw new UserException("give either --grid or --strategy auto, not both");
             }
-            throw new UserException("--strategy auto needs the strategy planner, which is not available in this "
-                    + "build yet; pass --grid n,h,w");
         }
+        boolean auto = strategy != null;
         if (launch != null) {
             throw new UserException(launch.equals("mpj")
                     ? "--launch mpj is not supported by train yet: distributed networks run on in-JVM ranks only; "
                     + "leave out --launch"
                     : "--launch must be 'mpj', got '" + launch + "'");
         }
-        if (grid == null) {
-            throw new UserException("--grid n,h,w is required (the planner's --strategy auto is not available yet)");
+        if (grid == null && !auto) {
+            throw new UserException("give --grid n,h,w or --strategy auto");
         }
-        if (grid.ranks() != ranks) {
+        if (grid != null && grid.ranks() != ranks) {
             throw new UserException("--grid " + grid + " has " + grid.ranks() + " ranks but --ranks is " + ranks);
         }
         int t = threads == null ? Math.max(1, Runtime.getRuntime().availableProcessors() / ranks) : threads;
@@ -118,6 +117,9 @@ public final class TrainCommand extends CliCommand {
             spec = ModelZoo.resolve(model);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);
+        }
+        if (auto) {
+            grid = autoGrid(spec);
         }
         TrainConfig cfg = new TrainConfig(spec, sample.h(), sample.w(), batch,
                 new int[] {grid.n(), grid.h(), grid.w()}, steps, seed, t, optimizer, rate, sweeps);
@@ -172,6 +174,23 @@ public final class TrainCommand extends CliCommand {
             AtomicFiles.commit(tmp, json);
         }
         return 0;
+    }
+
+    /** The planner's best single grid on the cpu-local profile (the trainer runs one grid for all layers). */
+    private GridSpec autoGrid(NetworkSpec spec) {
+        try {
+            org.spatialconv.perfmodel.search.AutoStrategy.Choice c = org.spatialconv.perfmodel.search.AutoStrategy
+                    .choose(spec, new org.spatialconv.perfmodel.net.TensorShape(batch, spec.inputChannels(),
+                            sample.h(), sample.w()), ranks,
+                            org.spatialconv.perfmodel.machine.Profiles.builtIn("cpu-local"),
+                            org.spatialconv.perfmodel.cost.CostOptions.DEFAULT);
+            org.spatialconv.perfmodel.cost.Grid g = c.grid();
+            out().printf(Locale.ROOT, "strategy auto: grid %s (planner, cpu-local profile: predicted %.1f ms/step)%n",
+                    g, c.uniform().iterationSeconds() * 1e3);
+            return new GridSpec(g.n(), g.h(), g.w());
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--strategy auto: " + e.getMessage(), e);
+        }
     }
 
     private static void positive(int v, String option) {

@@ -65,13 +65,13 @@ class TrainCommandTest {
         Files.writeString(noLoss, "{\"name\":\"noloss\",\"input_channels\":1,\"layers\":["
                 + "{\"name\":\"c1\",\"type\":\"conv\",\"out_channels\":4,\"kernel\":3,\"padding\":1}]}");
         List<String[]> cases = List.of(
-                new String[] {"--strategy auto", "--model", "unet", "--sample", "32x32", "--batch", "1", "--ranks",
-                    "1", "--strategy", "auto"},
+                new String[] {"not both", "--model", "unet", "--sample", "32x32", "--batch", "1", "--ranks",
+                    "1", "--strategy", "auto", "--grid", "1,1,1"},
                 new String[] {"--launch mpj", "--model", "unet", "--sample", "32x32", "--batch", "1", "--ranks", "1",
                     "--grid", "1,1,1", "--launch", "mpj"},
                 new String[] {"has 4 ranks but --ranks is 2", "--model", "unet", "--sample", "32x32", "--batch", "1",
                     "--ranks", "2", "--grid", "1,2,2"},
-                new String[] {"--grid n,h,w is required", "--model", "unet", "--sample", "32x32", "--batch", "1",
+                new String[] {"give --grid n,h,w or --strategy auto", "--model", "unet", "--sample", "32x32", "--batch", "1",
                     "--ranks", "1"},
                 new String[] {"unknown model 'nosuch'", "--model", "nosuch", "--sample", "32x32", "--batch", "1",
                     "--ranks", "1", "--grid", "1,1,1"},
@@ -97,5 +97,13 @@ class TrainCommandTest {
             checked++;
         }
         assertEquals(cases.size(), checked);
+    }
+
+    @Test
+    void strategyAutoLetsThePlannerChooseTheGrid() throws Exception {
+        Run r = run("train", "--model", "unet", "--sample", "32x32", "--batch", "1", "--ranks", "2", "--strategy",
+                "auto", "--steps", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("strategy auto: grid 1,"), r.out());
     }
 }
