@@ -17,22 +17,25 @@
 // the gather needs no division in the inner loop; the price is zero-padding when the channel count is not a
 // multiple of CONV_BK.
 //
-// Thread mapping (CONV_THREADS = 256): tx = tid % 16, ty = tid / 16; a thread owns rows ty + 16*i (i < BM/16) and
-// columns tx + 16*jj (jj < BN/16) of the block tile, so shared-memory reads are broadcasts (A) or consecutive (B)
-// and global writes along p are consecutive. Tile loads: B element (kk, p) by thread p = tid % BN (fixed pixel per
-// thread for the whole kernel), kk = tid / BN + (256/BN)*l; A element (kk, m) by m = tid % BM, kk = tid / BM + (256/BM)*l.
+// Thread mapping (NT threads, TY = NT/16 thread rows): tx = tid % 16, ty = tid / 16; a thread owns rows ty + TY*i
+// (i < BM/TY) and columns tx + 16*jj (jj < BN/16) of the block tile, so shared-memory reads are broadcasts (A) or
+// consecutive (B) and global writes along p are consecutive. Tile loads: B element (kk, p) by thread p = tid % BN
+// (fixed pixel per thread for the whole kernel), kk = tid / BN + (NT/BN)*l; A element (kk, m) by m = tid % BM,
+// kk = tid / BM + (NT/BM)*l. The 8x8 register tiles (m128n128, m64n128) do 4 FMAs per shared-memory load, enough
+// to keep the FMA pipes fed; the smaller tiles serve layers with few filters or few pixels.
 #include "common.cuh"
 
-template <int BM, int BN, bool BWD>
+template <int BM, int BN, int NT, bool BWD>
 __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const float* SC_RESTRICT wt,
                                           const float* SC_RESTRICT bias, float* SC_RESTRICT dst, const ConvParams& p) {
-    static_assert(BM % 16 == 0 && BN % 16 == 0 && CONV_THREADS % BM == 0 && CONV_THREADS % BN == 0, "tile shape");
-    constexpr int TM = BM / 16;
+    constexpr int TY = NT / 16;
+    static_assert(NT % 16 == 0 && BM % TY == 0 && BN % 16 == 0 && NT % BM == 0 && NT % BN == 0, "tile shape");
+    constexpr int TM = BM / TY;
     constexpr int TN = BN / 16;
-    constexpr int A_LOADS = CONV_BK * BM / CONV_THREADS;
-    constexpr int B_LOADS = CONV_BK * BN / CONV_THREADS;
-    constexpr int A_STEP = CONV_THREADS / BM;
-    constexpr int B_STEP = CONV_THREADS / BN;
+    constexpr int A_LOADS = CONV_BK * BM / NT;
+    constexpr int B_LOADS = CONV_BK * BN / NT;
+    constexpr int A_STEP = NT / BM;
+    constexpr int B_STEP = NT / BN;
     __shared__ float As[CONV_BK][BM];
     __shared__ float Bs[CONV_BK][BN];
 
@@ -117,7 +120,7 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
                 float b[TN];
 #pragma unroll
                 for (int i = 0; i < TM; i++) {
-                    a[i] = As[kk][ty + 16 * i];
+                    a[i] = As[kk][ty + TY * i];
                 }
 #pragma unroll
                 for (int j = 0; j < TN; j++) {
@@ -151,7 +154,7 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
         const int c = p.wlo1 + rem % p.wext1;
 #pragma unroll
         for (int i = 0; i < TM; i++) {
-            const int m = m0 + ty + 16 * i;
+            const int m = m0 + ty + TY * i;
             if (m < M) {
                 const int ch = g * M + m;
                 const float bv = (!BWD && bias != nullptr) ? bias[ch] : 0.0f;
@@ -161,18 +164,21 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
     }
 }
 
-// The three tile shapes: the host picks by M (filters per group forward, channels per group backward-data), so
-// layers with few filters do not waste most of a 64-row tile.
-#define SC_CONV_INSTANCES(SUFFIX, BM, BN)                                                                          \
-    extern "C" __global__ void __launch_bounds__(CONV_THREADS)                                                    \
+// The tile shapes (rows x columns, threads): the host picks by M (filters per group forward, channels per group
+// backward-data) and by the number of pixels, so layers with few filters do not waste most of a tile and large
+// layers get the 8x8 register tiles.
+#define SC_CONV_INSTANCES(SUFFIX, BM, BN, NT)                                                                      \
+    extern "C" __global__ void __launch_bounds__(NT)                                                              \
     sc_conv_fwd_##SUFFIX(const float* x, const float* w, const float* bias, float* y, ConvParams p) {              \
-        conv_gemm<BM, BN, false>(x, w, bias, y, p);                                                                \
+        conv_gemm<BM, BN, NT, false>(x, w, bias, y, p);                                                            \
     }                                                                                                              \
-    extern "C" __global__ void __launch_bounds__(CONV_THREADS)                                                    \
+    extern "C" __global__ void __launch_bounds__(NT)                                                              \
     sc_conv_bwd_data_##SUFFIX(const float* dy, const float* w, float* dx, ConvParams p) {                          \
-        conv_gemm<BM, BN, true>(dy, w, nullptr, dx, p);                                                            \
+        conv_gemm<BM, BN, NT, true>(dy, w, nullptr, dx, p);                                                        \
     }
 
-SC_CONV_INSTANCES(m64, 64, 64)
-SC_CONV_INSTANCES(m32, 32, 128)
-SC_CONV_INSTANCES(m16, 16, 128)
+SC_CONV_INSTANCES(m64, 64, 64, 256)
+SC_CONV_INSTANCES(m32, 32, 128, 256)
+SC_CONV_INSTANCES(m16, 16, 128, 256)
+SC_CONV_INSTANCES(m128n128, 128, 128, 256)
+SC_CONV_INSTANCES(m64n128, 64, 128, 128)

@@ -71,6 +71,10 @@ public final class Network {
             try {
                 NetLayer layer = node.factory().get();
                 int[] g = node.grid() == null ? grid : node.grid();
+                if (g[0] * g[1] * g[2] != ctx.exchange().size()) {
+                    throw new IllegalArgumentException("grid " + Placement.gridString(g) + " has " + g[0] * g[1] * g[2]
+                            + " ranks but the network runs on " + ctx.exchange().size());
+                }
                 List<Shape> shapes = new ArrayList<>();
                 List<Placement> ins = new ArrayList<>();
                 producers[i] = new int[node.inputs().size()];

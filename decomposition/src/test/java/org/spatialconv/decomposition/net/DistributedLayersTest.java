@@ -68,6 +68,46 @@ class DistributedLayersTest {
         }
     }
 
+    /** conv, batch norm, pool, upsample, concat, each on its own grid (null: the network's). */
+    private static NetworkDef mixed(int[][] g) {
+        NetworkDef def = new NetworkDef(2);
+        String c1 = def.add("c1", () -> new ConvLayer(ConvGeometry.square(3, 1, 1, 1, 1), 3, true), g[0],
+                NetworkDef.INPUT);
+        String b1 = def.add("b1", () -> new BatchNormLayer(1e-5, 0.1), g[1], c1);
+        String p1 = def.add("p1", () -> new PoolLayer(Pooling.Mode.MAX, ConvGeometry.square(2, 2, 0, 1, 1)), g[2], b1);
+        String u1 = def.add("u1", () -> new UpsampleLayer(new Upsample(Upsample.Mode.BILINEAR, 2, 2)), g[3], p1);
+        def.add("cat", ConcatLayer::new, g[4], u1, c1);
+        return def;
+    }
+
+    @Test
+    void perLayerGridsShuffleBetweenLayers() {
+        Random rnd = new Random(SEED + 1);
+        Shape in = Shape.nchw(2, 2, 12, 10);
+        Tensor x = random(rnd, in);
+        Tensor t = random(rnd, Shape.nchw(2, 6, 12, 10));
+        NetworkDef def = mixed(new int[][] {{1, 2, 2}, {2, 1, 2}, {1, 4, 1}, {2, 2, 1}, {1, 1, 4}});
+        DistributedRun.Result want = DistributedRun.run(mixed(new int[5][]), new int[] {1, 1, 1}, x, t, Loss.MSE, 3,
+                0, null);
+        int checked = 0;
+        for (int[] grid : new int[][] {{1, 2, 2}, {4, 1, 1}, {1, 1, 4}}) {
+            if (grid[0] > in.n()) {
+                continue;
+            }
+            DistributedRun.Result got = DistributedRun.run(def, grid, x, t, Loss.MSE, 3, 0, null);
+            assertTrue(rel(got.output(), want.output()) < TOL, "forward");
+            assertTrue(rel(got.inputGrad(), want.inputGrad()) < TOL, "input gradient");
+            for (int i = 0; i < want.grads().size(); i++) {
+                assertTrue(rel(got.grads().get(i), want.grads().get(i)) < TOL, "parameter gradient " + i);
+            }
+            checked++;
+        }
+        assertEquals(2, checked);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> DistributedRun.run(def, new int[] {1, 1, 1}, x, t, Loss.MSE, 3, 0, null));
+        assertTrue(e.getMessage().startsWith("layer 'c1': grid 1,2,2 has 4 ranks"), e.getMessage());
+    }
+
     @Test
     void everyLayerMatchesSingleRank() {
         Random rnd = new Random(SEED);
@@ -82,6 +122,13 @@ class DistributedLayersTest {
             NetworkDef conv = new NetworkDef(2);
             conv.conv("conv", NetworkDef.INPUT, 3, g, true);
             check("conv " + g, conv, in, o -> o, rnd);
+
+            // Dilated, as meshnet's context layers: padding up to the dilated radius, partitions thinner than it.
+            int dil = 2 + rnd.nextInt(3);
+            ConvGeometry dg = ConvGeometry.square(3, 1, dil, dil, 1);
+            NetworkDef dconv = new NetworkDef(2);
+            dconv.conv("dconv", NetworkDef.INPUT, 3, dg, false);
+            check("dilated conv " + dg, dconv, Shape.nchw(2, 2, 4 + rnd.nextInt(3), 4 + rnd.nextInt(3)), o -> o, rnd);
 
             NetworkDef tc = new NetworkDef(2);
             int ts = 1 + rnd.nextInt(3);
@@ -116,6 +163,6 @@ class DistributedLayersTest {
             head.fullyConnected("fc", h, 4);
             check("global avg pool + fully connected", head, in, o -> o, rnd);
         }
-        assertTrue(compared >= 4 * 9 * 3, "compared " + compared);
+        assertTrue(compared >= 4 * 10 * 3, "compared " + compared);
     }
 }

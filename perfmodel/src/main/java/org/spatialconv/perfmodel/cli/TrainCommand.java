@@ -1,15 +1,26 @@
 package org.spatialconv.perfmodel.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.spatialconv.conv.io.AtomicFiles;
+import org.spatialconv.perfmodel.cost.Grid;
 import org.spatialconv.perfmodel.net.NetworkSpec;
+import org.spatialconv.perfmodel.search.LayerPlan;
+import org.spatialconv.perfmodel.search.Plan;
+import org.spatialconv.perfmodel.search.Planner;
+import org.spatialconv.mpj.launch.LaunchConfig;
+import org.spatialconv.mpj.launch.LaunchException;
+import org.spatialconv.mpj.launch.MpjLauncher;
 import org.spatialconv.perfmodel.train.TrainConfig;
+import org.spatialconv.perfmodel.train.TrainRankTask;
 import org.spatialconv.perfmodel.train.TrainResult;
 import org.spatialconv.perfmodel.train.Trainer;
 import org.spatialconv.perfmodel.zoo.ModelZoo;
@@ -79,6 +90,11 @@ public final class TrainCommand extends CliCommand {
         if (sweeps < 0) {
             throw new UserException("--sweeps must be >= 0, got " + sweeps);
         }
+        if (launch != null && !launch.equals("mpj")) {
+            throw new UserException("--launch must be 'mpj', got '" + launch + "'");
+        }
+        java.util.Map<String, int[]> layerGrids = new java.util.LinkedHashMap<>();
+        String planned = null;
         if (strategy != null) {
             if (!strategy.equals("auto")) {
                 throw new UserException("--strategy must be 'auto', got '" + strategy + "'");
@@ -86,18 +102,16 @@ public final class TrainCommand extends CliCommand {
             if (grid != null) {
                 throw new UserException("give either --grid or --strategy auto, not both");
             }
+            Plan plan = plan(layerGrids);
+            grid = new GridSpec(plan.inputGrid().n(), plan.inputGrid().h(), plan.inputGrid().w());
+            planned = String.format(Locale.ROOT, "strategy auto (planner, cpu-local profile): input grid %s, "
+                    + "predicted %.3f s per iteration, %d layer grids", grid, plan.iterationSeconds(),
+                    layerGrids.size());
         }
-        boolean auto = strategy != null;
-        if (launch != null) {
-            throw new UserException(launch.equals("mpj")
-                    ? "--launch mpj is not supported by train yet: distributed networks run on in-JVM ranks only; "
-                    + "leave out --launch"
-                    : "--launch must be 'mpj', got '" + launch + "'");
-        }
-        if (grid == null && !auto) {
+        if (grid == null) {
             throw new UserException("give --grid n,h,w or --strategy auto");
         }
-        if (grid != null && grid.ranks() != ranks) {
+        if (grid.ranks() != ranks) {
             throw new UserException("--grid " + grid + " has " + grid.ranks() + " ranks but --ranks is " + ranks);
         }
         int t = threads == null ? Math.max(1, Runtime.getRuntime().availableProcessors() / ranks) : threads;
@@ -118,32 +132,19 @@ public final class TrainCommand extends CliCommand {
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);
         }
-        if (auto) {
-            grid = autoGrid(spec);
-        }
         TrainConfig cfg = new TrainConfig(spec, sample.h(), sample.w(), batch,
-                new int[] {grid.n(), grid.h(), grid.w()}, steps, seed, t, optimizer, rate, sweeps);
+                new int[] {grid.n(), grid.h(), grid.w()}, steps, seed, t, optimizer, rate, sweeps, layerGrids);
         PrintWriter out = out();
         PrintWriter err = err();
         out.printf(Locale.ROOT, "train %s: sample %dx%d, batch %d, grid %s (%d ranks x %d threads), %s lr %g, %d steps%n",
                 spec.name(), sample.h(), sample.w(), batch, grid, ranks, t, optimizer, rate, steps);
+        if (planned != null) {
+            out.println(planned);
+        }
         out.flush();
-        double[] seen = new double[steps];
         TrainResult r;
         try {
-            long start = System.nanoTime();
-            r = Trainer.run(cfg, s -> {
-                int done = s + 1;
-                int bar = 30 * done / steps;
-                double el = (System.nanoTime() - start) / 1e9;
-                err.printf(Locale.ROOT, "\r[%s%s] %d/%d steps, %.1f s", "#".repeat(bar), ".".repeat(30 - bar),
-                        done, steps, el);
-                if (done == steps) {
-                    err.println();
-                }
-                err.flush();
-                seen[s] = el;
-            });
+            r = launch != null ? runMpj(cfg) : runInJvm(cfg, err);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);
         }
@@ -152,8 +153,8 @@ public final class TrainCommand extends CliCommand {
         }
         out.printf(Locale.ROOT, "throughput: %.4g samples/s (steps %s)%n", r.samplesPerS(),
                 steps > 1 ? "2.." + steps : "1");
-        out.printf(Locale.ROOT, "peak heap per rank: %.1f MiB (JVM heap peak / %d ranks)%n",
-                r.peakBytesPerRank() / 1048576.0, ranks);
+        out.printf(Locale.ROOT, "peak heap per rank: %.1f MiB (%s)%n", r.peakBytesPerRank() / 1048576.0,
+                launch != null ? "largest rank process's heap peak" : "JVM heap peak / " + ranks + " ranks");
         out.flush();
         for (double l : r.loss()) {
             if (!Double.isFinite(l)) {
@@ -176,20 +177,65 @@ public final class TrainCommand extends CliCommand {
         return 0;
     }
 
-    /** The planner's best single grid on the cpu-local profile (the trainer runs one grid for all layers). */
-    private GridSpec autoGrid(NetworkSpec spec) {
+    /** Runs the planner for this machine's built-in CPU profile and fills {@code layerGrids}. */
+    private Plan plan(java.util.Map<String, int[]> layerGrids) {
+        PlanCommand.Setup s = PlanCommand.Setup.of(model, sample.h() + "x" + sample.w(), batch, "cpu-local", null,
+                optimizer, "global");
+        Planner.Result r;
         try {
-            org.spatialconv.perfmodel.search.AutoStrategy.Choice c = org.spatialconv.perfmodel.search.AutoStrategy
-                    .choose(spec, new org.spatialconv.perfmodel.net.TensorShape(batch, spec.inputChannels(),
-                            sample.h(), sample.w()), ranks,
-                            org.spatialconv.perfmodel.machine.Profiles.builtIn("cpu-local"),
-                            org.spatialconv.perfmodel.cost.CostOptions.DEFAULT);
-            org.spatialconv.perfmodel.cost.Grid g = c.grid();
-            out().printf(Locale.ROOT, "strategy auto: grid %s (planner, cpu-local profile: predicted %.1f ms/step)%n",
-                    g, c.uniform().iterationSeconds() * 1e3);
-            return new GridSpec(g.n(), g.h(), g.w());
+            r = Planner.plan(s.model(ranks));
         } catch (IllegalArgumentException e) {
-            throw new UserException("--strategy auto: " + e.getMessage(), e);
+            throw new UserException(e.getMessage(), e);
+        }
+        if (!r.fits()) {
+            throw new UserException("the planner found no plan that fits: " + r.reason());
+        }
+        for (LayerPlan lp : r.plan().layers()) {
+            Grid g = lp.cost().grid();
+            layerGrids.put(lp.name(), new int[] {g.n(), g.h(), g.w()});
+        }
+        return r.plan();
+    }
+
+    private TrainResult runInJvm(TrainConfig cfg, PrintWriter err) {
+        long start = System.nanoTime();
+        int steps = cfg.steps();
+        return Trainer.run(cfg, s -> {
+            int done = s + 1;
+            int bar = 30 * done / steps;
+            err.printf(Locale.ROOT, "\r[%s%s] %d/%d steps, %.1f s", "#".repeat(bar), ".".repeat(30 - bar), done,
+                    steps, (System.nanoTime() - start) / 1e9);
+            if (done == steps) {
+                err.println();
+            }
+            err.flush();
+        });
+    }
+
+    /** One MPJ Express process per rank; rank 0 hands the result back through a temporary JSON file. */
+    private TrainResult runMpj(TrainConfig cfg) throws Exception {
+        Path result = Files.createTempFile("spatialconv-train-", ".json");
+        try {
+            LaunchConfig lc = LaunchConfig.local(cfg.ranks(), TrainRankTask.class,
+                    TrainRankTask.args(Files.isRegularFile(Path.of(model)) ? Path.of(model).toAbsolutePath().toString()
+                            : model, cfg, result)).withTimeouts(Duration.ofMinutes(30),
+                    LaunchConfig.DEFAULT_FAIL_TIMEOUT, Duration.ofSeconds(60));
+            err().println("train: launching " + cfg.ranks() + " MPJ Express rank processes (progress is not shown)");
+            err().flush();
+            MpjLauncher.run(lc);
+            JsonNode j = new ObjectMapper().readTree(result.toFile());
+            double[] loss = new double[cfg.steps()];
+            double[] secs = new double[cfg.steps()];
+            for (int s = 0; s < loss.length; s++) {
+                loss[s] = j.get("loss").get(s).asDouble();
+                secs[s] = j.get("step_seconds").get(s).asDouble();
+            }
+            return new TrainResult(loss, secs, j.get("samples_per_s").asDouble(),
+                    j.get("peak_bytes_per_rank").asLong(), List.of());
+        } catch (LaunchException e) {
+            throw new IllegalStateException("MPJ launch failed: " + e.getMessage(), e);
+        } finally {
+            Files.deleteIfExists(result);
         }
     }
 

@@ -46,6 +46,14 @@ public final class SpecConverter {
 
     /** @throws IllegalArgumentException naming the first layer that cannot be trained */
     public static Trainable convert(NetworkSpec spec) {
+        return convert(spec, java.util.Map.of());
+    }
+
+    /**
+     * Converts with per-layer grids (n,h,w by layer name, e.g. from the planner); layers not in the map use the
+     * network's grid.
+     */
+    public static Trainable convert(NetworkSpec spec, java.util.Map<String, int[]> grids) {
         NetworkDef def = new NetworkDef(spec.inputChannels());
         List<Layer> layers = spec.layers();
         Loss loss = null;
@@ -64,7 +72,7 @@ public final class SpecConverter {
                 if (loss != null) {
                     throw new IllegalArgumentException("layers after the loss are not supported");
                 }
-                add(def, l.name(), s, in);
+                add(def, l.name(), s, grids.get(l.name()), in);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(e.getMessage().startsWith("layer '") ? e.getMessage()
                         : "layer '" + l.name() + "' (" + s.type() + "): " + e.getMessage(), e);
@@ -77,44 +85,44 @@ public final class SpecConverter {
         return new Trainable(def, loss);
     }
 
-    private static void add(NetworkDef def, String name, LayerSpec s, String[] in) {
+    private static void add(NetworkDef def, String name, LayerSpec s, int[] grid, String[] in) {
         if (s instanceof ConvSpec c) {
             ConvGeometry g = c.geometry();
-            def.add(name, () -> new ConvLayer(g, c.outChannels(), c.bias()), in);
+            def.add(name, () -> new ConvLayer(g, c.outChannels(), c.bias()), grid, in);
         } else if (s instanceof DeconvSpec d) {
             ConvGeometry g = new ConvGeometry(new int[] {d.kernel().h(), d.kernel().w()},
                     new int[] {d.stride().h(), d.stride().w()}, new int[] {d.padLo().h(), d.padLo().w()},
                     new int[] {d.padHi().h(), d.padHi().w()}, new int[] {d.dilation().h(), d.dilation().w()},
                     d.groups());
             TransposedConv t = new TransposedConv(g, d.outputPadding().h(), d.outputPadding().w());
-            def.add(name, () -> new TransposedConvLayer(t, d.outChannels(), d.bias()), in);
+            def.add(name, () -> new TransposedConvLayer(t, d.outChannels(), d.bias()), grid, in);
         } else if (s instanceof BatchNormSpec b) {
-            def.add(name, () -> new BatchNormLayer(b.eps(), b.momentum()), in);
+            def.add(name, () -> new BatchNormLayer(b.eps(), b.momentum()), grid, in);
         } else if (s instanceof ActivationSpec a) {
             if (a.slope() < 0) {
                 throw new IllegalArgumentException("negative leaky slope " + a.slope() + " is not supported");
             }
-            def.add(name, () -> new ActivationLayer((float) a.slope()), in);
+            def.add(name, () -> new ActivationLayer((float) a.slope()), grid, in);
         } else if (s instanceof PoolSpec p) {
             ConvGeometry g = new ConvGeometry(new int[] {p.kernel().h(), p.kernel().w()},
                     new int[] {p.stride().h(), p.stride().w()}, new int[] {p.padLo().h(), p.padLo().w()},
                     new int[] {p.padHi().h(), p.padHi().w()}, new int[] {1, 1}, 1);
             Pooling.Mode m = p.kind() == PoolSpec.Kind.MAX ? Pooling.Mode.MAX : Pooling.Mode.AVG;
-            def.add(name, () -> new PoolLayer(m, g), in);
+            def.add(name, () -> new PoolLayer(m, g), grid, in);
         } else if (s instanceof UpsampleSpec u) {
             Upsample.Mode m = u.mode() == UpsampleSpec.Mode.NEAREST ? Upsample.Mode.NEAREST : Upsample.Mode.BILINEAR;
-            def.add(name, () -> new UpsampleLayer(new Upsample(m, u.scale(), u.scale())), in);
+            def.add(name, () -> new UpsampleLayer(new Upsample(m, u.scale(), u.scale())), grid, in);
         } else if (s instanceof AddSpec) {
-            def.add(name, AddLayer::new, in);
+            def.add(name, AddLayer::new, grid, in);
         } else if (s instanceof ConcatSpec) {
-            def.add(name, ConcatLayer::new, in);
+            def.add(name, ConcatLayer::new, grid, in);
         } else if (s instanceof GlobalAvgPoolSpec) {
-            def.add(name, GlobalAvgPoolLayer::new, in);
+            def.add(name, GlobalAvgPoolLayer::new, grid, in);
         } else if (s instanceof LinearSpec f) {
             if (!f.bias()) {
                 throw new IllegalArgumentException("fully connected layers without bias are not supported");
             }
-            def.add(name, () -> new FullyConnectedLayer(f.outFeatures()), in);
+            def.add(name, () -> new FullyConnectedLayer(f.outFeatures()), grid, in);
         } else {
             throw new IllegalArgumentException("layer type '" + s.type() + "' cannot be trained");
         }

@@ -16,9 +16,10 @@ import org.spatialconv.perfmodel.net.NetworkSpec;
  * @param optimizer {@code sgd} (momentum 0.9) or {@code adam}
  * @param lr learning rate
  * @param sweeps Jacobi sweeps per generated sample
+ * @param layerGrids per-layer grids n,h,w by layer name (e.g. the planner's choice); others use {@code grid}
  */
 public record TrainConfig(NetworkSpec spec, int height, int width, int batch, int[] grid, int steps, long seed,
-        int threadsPerRank, String optimizer, double lr, int sweeps) {
+        int threadsPerRank, String optimizer, double lr, int sweeps, java.util.Map<String, int[]> layerGrids) {
     /** Validates the values. */
     public TrainConfig {
         if (height < 1 || width < 1 || batch < 1 || steps < 1 || threadsPerRank < 1 || !(lr > 0) || sweeps < 0) {
@@ -31,6 +32,14 @@ public record TrainConfig(NetworkSpec spec, int height, int width, int batch, in
             throw new IllegalArgumentException("optimizer must be sgd or adam, got '" + optimizer + "'");
         }
         grid = grid.clone();
+        layerGrids = java.util.Map.copyOf(layerGrids);
+    }
+
+    /** One grid for every layer. */
+    public TrainConfig(NetworkSpec spec, int height, int width, int batch, int[] grid, int steps, long seed,
+            int threadsPerRank, String optimizer, double lr, int sweeps) {
+        this(spec, height, width, batch, grid, steps, seed, threadsPerRank, optimizer, lr, sweeps,
+                java.util.Map.of());
     }
 
     public int ranks() {

@@ -9,8 +9,8 @@ import org.spatialconv.conv.Tensor;
  * @param loss global loss per step (before that step's update)
  * @param stepSeconds wall time of each step (forward, loss, backward, gradient allreduce, update)
  * @param samplesPerS batch / mean step time over the steps after the first (all steps if only one)
- * @param peakBytesPerRank peak JVM heap during training divided by the number of ranks (in-JVM ranks share one
- *     heap, so this is the per-rank share, not a per-thread measurement)
+ * @param peakBytesPerRank in-JVM ranks: peak JVM heap during training divided by the number of ranks (they share
+ *     one heap, so this is the per-rank share); one process per rank: the largest rank's peak heap
  * @param parameters rank 0's parameters after the last step, in definition order
  */
 public record TrainResult(double[] loss, double[] stepSeconds, double samplesPerS, long peakBytesPerRank,

@@ -18,6 +18,7 @@ import org.spatialconv.conv.layers.Parameter;
 import org.spatialconv.conv.layers.Sgd;
 import org.spatialconv.conv.layers.Threads;
 import org.spatialconv.decomposition.net.Box;
+import org.spatialconv.decomposition.net.Exchange;
 import org.spatialconv.decomposition.net.LocalRanks;
 import org.spatialconv.decomposition.net.Network;
 import org.spatialconv.decomposition.net.RankContext;
@@ -40,61 +41,75 @@ public final class Trainer {
      * @throws IllegalArgumentException for a network or grid that does not fit the sample
      */
     public static TrainResult run(TrainConfig cfg, IntConsumer onStep) {
-        SpecConverter.Trainable t = SpecConverter.convert(cfg.spec());
+        SpecConverter.Trainable t = SpecConverter.convert(cfg.spec(), cfg.layerGrids());
+        List<TrainResult> all = LocalRanks.run(cfg.ranks(), TIMEOUT,
+                ex -> runRank(cfg, t, ex, ex.rank() == 0 ? onStep : s -> { }, false));
+        return all.get(0);
+    }
+
+    /**
+     * One rank's part of a training run over any {@link Exchange} (in-JVM ranks or {@code CommExchange} over MPJ
+     * processes). Every rank returns the same losses and parameters; step times are this rank's.
+     *
+     * @param processPerRank true if each rank is its own JVM, so the heap peak of this process is the rank's
+     *     (the peaks are then gathered and the largest reported); false for ranks sharing one JVM heap
+     */
+    public static TrainResult runRank(TrainConfig cfg, SpecConverter.Trainable t, Exchange ex, IntConsumer onStep,
+            boolean processPerRank) {
         Shape inShape = Shape.nchw(cfg.batch(), cfg.spec().inputChannels(), cfg.height(), cfg.width());
         double[] losses = new double[cfg.steps()];
         double[] seconds = new double[cfg.steps()];
-        long[] peak = new long[1];
-        List<List<Tensor>> params = LocalRanks.run(cfg.ranks(), TIMEOUT, ex -> {
-            PdeData data = new PdeData(cfg.seed(), cfg.sweeps());
-            try (Backend backend = Backends.create("cpu", BackendOptions.threads(cfg.threadsPerRank()))) {
-                RankContext ctx = new RankContext(ex, backend, new Threads(cfg.threadsPerRank()));
-                Network net = new Network(t.def(), inShape, cfg.grid(), ctx, cfg.seed());
-                Optimizer opt = cfg.optimizer().equals("adam") ? new Adam(cfg.lr()) : new Sgd(cfg.lr(), 0.9, 0);
-                Box inOwn = net.inputPlacement().own(ex.rank());
-                Box outOwn = net.outputPlacement().own(ex.rank());
-                Shape outShape = net.outputPlacement().global();
-                for (int s = 0; s < cfg.steps(); s++) {
-                    int first = s * cfg.batch();
-                    Tensor x = Box.crop(data.inputs(first, cfg.batch(), inShape.c(), cfg.height(), cfg.width()),
-                            Box.whole(inShape), inOwn);
-                    Tensor target = data.targets(first, outShape, t.loss(), cfg.height(), cfg.width());
-                    target = Box.crop(target, Box.whole(target.shape()), outOwn);
-                    double[] sync = {0};
-                    ex.allreduce(sync); // start every rank's step clock together
-                    if (ex.rank() == 0 && s == 0) {
-                        resetPeaks();
-                    }
-                    long t0 = System.nanoTime();
-                    net.forward(x, true);
-                    double loss = net.loss(t.loss(), target);
-                    net.backward();
-                    net.step(opt);
-                    ex.allreduce(sync);
-                    if (ex.rank() == 0) {
-                        seconds[s] = (System.nanoTime() - t0) / 1e9;
-                        losses[s] = loss;
-                        peak[0] = Math.max(peak[0], peakHeap());
-                        onStep.accept(s);
-                    }
+        long peak = 0;
+        PdeData data = new PdeData(cfg.seed(), cfg.sweeps());
+        List<Tensor> ps = new ArrayList<>();
+        try (Backend backend = Backends.create("cpu", BackendOptions.threads(cfg.threadsPerRank()))) {
+            RankContext ctx = new RankContext(ex, backend, new Threads(cfg.threadsPerRank()));
+            Network net = new Network(t.def(), inShape, cfg.grid(), ctx, cfg.seed());
+            Optimizer opt = cfg.optimizer().equals("adam") ? new Adam(cfg.lr()) : new Sgd(cfg.lr(), 0.9, 0);
+            Box inOwn = net.inputPlacement().own(ex.rank());
+            Box outOwn = net.outputPlacement().own(ex.rank());
+            Shape outShape = net.outputPlacement().global();
+            for (int s = 0; s < cfg.steps(); s++) {
+                int first = s * cfg.batch();
+                Tensor x = Box.crop(data.inputs(first, cfg.batch(), inShape.c(), cfg.height(), cfg.width()),
+                        Box.whole(inShape), inOwn);
+                Tensor target = data.targets(first, outShape, t.loss(), cfg.height(), cfg.width());
+                target = Box.crop(target, Box.whole(target.shape()), outOwn);
+                double[] sync = {0};
+                ex.allreduce(sync); // start every rank's step clock together
+                if (s == 0 && (processPerRank || ex.rank() == 0)) {
+                    resetPeaks();
                 }
-                List<Tensor> ps = new ArrayList<>();
-                if (ex.rank() == 0) {
-                    for (Parameter p : net.parameters()) {
-                        ps.add(p.value());
-                    }
-                }
-                return ps;
+                long t0 = System.nanoTime();
+                net.forward(x, true);
+                losses[s] = net.loss(t.loss(), target);
+                net.backward();
+                net.step(opt);
+                ex.allreduce(sync);
+                seconds[s] = (System.nanoTime() - t0) / 1e9;
+                peak = Math.max(peak, peakHeap());
+                onStep.accept(s);
             }
-        });
+            for (Parameter p : net.parameters()) {
+                ps.add(p.value());
+            }
+        }
+        long perRank;
+        if (processPerRank) {
+            double[] peaks = new double[ex.size()];
+            peaks[ex.rank()] = peak;
+            ex.allreduce(peaks);
+            perRank = (long) java.util.Arrays.stream(peaks).max().orElse(0);
+        } else {
+            perRank = peak / ex.size();
+        }
         double total = 0;
         int counted = 0;
         for (int s = cfg.steps() > 1 ? 1 : 0; s < cfg.steps(); s++) {
             total += seconds[s];
             counted++;
         }
-        double sps = cfg.batch() / (total / counted);
-        return new TrainResult(losses, seconds, sps, peak[0] / cfg.ranks(), params.get(0));
+        return new TrainResult(losses, seconds, cfg.batch() / (total / counted), perRank, ps);
     }
 
     private static void resetPeaks() {

@@ -17,8 +17,15 @@ import org.spatialconv.perfmodel.zoo.UNet;
  * and parameters of grid 1,1,1.
  */
 class TrainingInvarianceTest {
-    /** Relative error allowed in each step's loss and in every parameter tensor after the last step. */
+    /** Relative error allowed in each step's loss, in the whole parameter vector, and per parameter tensor. */
     private static final double TOL = 1e-4;
+    /**
+     * Per tensor the error is taken relative to max(||w||, FLOOR * sqrt(size)): batch-norm shifts start at 0 and
+     * stay near it (norm ~1e-3 after 5 steps), so their own norm is no scale for the float rounding of the
+     * gradient sums that moved them (seen: 1e-5 absolute, 1e-3 "relative" on meshnet after the CPU backend
+     * changed its summation order; every other tensor agrees to ~1e-5).
+     */
+    private static final double FLOOR = 0.1;
     private static final int STEPS = 5;
     private static final long SEED = 11L;
     private static final int[][] GRIDS = {{1, 2, 2}, {2, 2, 1}, {1, 1, 4}};
@@ -40,11 +47,26 @@ class TrainingInvarianceTest {
             }
             List<org.spatialconv.conv.Tensor> wp = want.parameters();
             assertEquals(wp.size(), got.parameters().size());
+            double diffAll = 0;
+            double normAll = 0;
             for (int i = 0; i < wp.size(); i++) {
-                double err = ReferenceConv.relativeL2(got.parameters().get(i).data(), wp.get(i).data());
-                assertTrue(err < TOL, where + " parameter " + i + " rel err " + err);
+                float[] a = got.parameters().get(i).data();
+                float[] b = wp.get(i).data();
+                double diff = 0;
+                double norm = 0;
+                for (int k = 0; k < a.length; k++) {
+                    diff += ((double) a[k] - b[k]) * ((double) a[k] - b[k]);
+                    norm += (double) b[k] * b[k];
+                }
+                diffAll += diff;
+                normAll += norm;
+                double err = Math.sqrt(diff) / Math.max(Math.sqrt(norm), FLOOR * Math.sqrt(a.length));
+                assertTrue(err < TOL, where + " parameter " + i + " rel err " + err + " (norm " + Math.sqrt(norm)
+                        + ", plain rel err " + ReferenceConv.relativeL2(a, b) + ")");
                 compared++;
             }
+            assertTrue(Math.sqrt(diffAll / normAll) < TOL, where + " all parameters rel err "
+                    + Math.sqrt(diffAll / normAll));
         }
         return compared;
     }
