@@ -17,31 +17,34 @@
 // the gather needs no division in the inner loop; the price is zero-padding when the channel count is not a
 // multiple of CONV_BK.
 //
-// Thread mapping (NT threads, TY = NT/16 thread rows): tx = tid % 16, ty = tid / 16; a thread owns rows ty + TY*i
-// (i < BM/TY) and columns tx + 16*jj (jj < BN/16) of the block tile, so shared-memory reads are broadcasts (A) or
+// Thread mapping (NT threads in TY thread rows of TX = NT/TY): tx = tid % TX, ty = tid / TX; a thread owns rows
+// ty + TY*i (i < BM/TY) and columns tx + TX*jj (jj < BN/TX) of the block tile, so shared-memory reads are broadcasts (A) or
 // consecutive (B) and global writes along p are consecutive. Tile loads: B element (kk, p) by thread p = tid % BN
 // (fixed pixel per thread for the whole kernel), kk = tid / BN + (NT/BN)*l; A element (kk, m) by m = tid % BM,
 // kk = tid / BM + (NT/BM)*l. The 8x8 register tiles (m128n128, m64n128) do 4 FMAs per shared-memory load, enough
-// to keep the FMA pipes fed; the smaller tiles serve layers with few filters or few pixels.
+// to keep the FMA pipes fed; m16n256 (one thread row: each thread holds all 16 rows, read as four float4
+// broadcasts) does 16 FMAs per 5 loads for layers with <= 16 filters; the smaller tiles serve few pixels.
 #include "common.cuh"
 
-template <int BM, int BN, int NT, bool BWD>
+template <int BM, int BN, int NT, int TY, bool BWD>
 __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const float* SC_RESTRICT wt,
                                           const float* SC_RESTRICT bias, float* SC_RESTRICT dst, const ConvParams& p) {
-    constexpr int TY = NT / 16;
-    static_assert(NT % 16 == 0 && BM % TY == 0 && BN % 16 == 0 && NT % BM == 0 && NT % BN == 0, "tile shape");
+    constexpr int TX = NT / TY;
+    static_assert(NT % TY == 0 && BM % TY == 0 && BN % TX == 0 && NT % BM == 0 && NT % BN == 0, "tile shape");
+    // With one thread row (TY == 1) every thread owns all BM rows, read from shared memory as float4 broadcasts.
+    constexpr bool VEC_A = TY == 1 && BM % 4 == 0;
     constexpr int TM = BM / TY;
-    constexpr int TN = BN / 16;
+    constexpr int TN = BN / TX;
     constexpr int A_LOADS = CONV_BK * BM / NT;
     constexpr int B_LOADS = CONV_BK * BN / NT;
     constexpr int A_STEP = NT / BM;
     constexpr int B_STEP = NT / BN;
-    __shared__ float As[CONV_BK][BM];
+    __shared__ __align__(16) float As[CONV_BK][BM];
     __shared__ float Bs[CONV_BK][BN];
 
     const int tid = threadIdx.x;
-    const int tx = tid % 16;
-    const int ty = tid / 16;
+    const int tx = tid % TX;
+    const int ty = tid / TX;
     const int g = blockIdx.z;
     const int M = BWD ? p.cg : p.kg;            // GEMM rows
     const int RC = BWD ? p.kg : p.cg;           // reduction channels per (r, s)
@@ -118,13 +121,24 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
             for (int kk = 0; kk < CONV_BK; kk++) {
                 float a[TM];
                 float b[TN];
+                if constexpr (VEC_A) {
 #pragma unroll
-                for (int i = 0; i < TM; i++) {
-                    a[i] = As[kk][ty + TY * i];
+                    for (int i = 0; i < TM; i += 4) {
+                        const float4 v = *reinterpret_cast<const float4*>(&As[kk][i]);
+                        a[i] = v.x;
+                        a[i + 1] = v.y;
+                        a[i + 2] = v.z;
+                        a[i + 3] = v.w;
+                    }
+                } else {
+#pragma unroll
+                    for (int i = 0; i < TM; i++) {
+                        a[i] = As[kk][ty + TY * i];
+                    }
                 }
 #pragma unroll
                 for (int j = 0; j < TN; j++) {
-                    b[j] = Bs[kk][tx + 16 * j];
+                    b[j] = Bs[kk][tx + TX * j];
                 }
 #pragma unroll
                 for (int i = 0; i < TM; i++) {
@@ -144,7 +158,7 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
     const int dstW = BWD ? p.w : p.ow;
 #pragma unroll
     for (int j = 0; j < TN; j++) {
-        const int pp = blockIdx.x * BN + tx + 16 * j;
+        const int pp = blockIdx.x * BN + tx + TX * j;
         if (pp >= P) {
             continue;
         }
@@ -167,18 +181,19 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
 // The tile shapes (rows x columns, threads): the host picks by M (filters per group forward, channels per group
 // backward-data) and by the number of pixels, so layers with few filters do not waste most of a tile and large
 // layers get the 8x8 register tiles.
-#define SC_CONV_INSTANCES(SUFFIX, BM, BN, NT)                                                                      \
+#define SC_CONV_INSTANCES(SUFFIX, BM, BN, NT, TY)                                                                  \
     extern "C" __global__ void __launch_bounds__(NT)                                                              \
     sc_conv_fwd_##SUFFIX(const float* x, const float* w, const float* bias, float* y, ConvParams p) {              \
-        conv_gemm<BM, BN, NT, false>(x, w, bias, y, p);                                                            \
+        conv_gemm<BM, BN, NT, TY, false>(x, w, bias, y, p);                                                            \
     }                                                                                                              \
     extern "C" __global__ void __launch_bounds__(NT)                                                              \
     sc_conv_bwd_data_##SUFFIX(const float* dy, const float* w, float* dx, ConvParams p) {                          \
-        conv_gemm<BM, BN, NT, true>(dy, w, nullptr, dx, p);                                                        \
+        conv_gemm<BM, BN, NT, TY, true>(dy, w, nullptr, dx, p);                                                        \
     }
 
-SC_CONV_INSTANCES(m64, 64, 64, 256)
-SC_CONV_INSTANCES(m32, 32, 128, 256)
-SC_CONV_INSTANCES(m16, 16, 128, 256)
-SC_CONV_INSTANCES(m128n128, 128, 128, 256)
-SC_CONV_INSTANCES(m64n128, 64, 128, 128)
+SC_CONV_INSTANCES(m64, 64, 64, 256, 16)
+SC_CONV_INSTANCES(m32, 32, 128, 256, 16)
+SC_CONV_INSTANCES(m16, 16, 128, 256, 16)
+SC_CONV_INSTANCES(m128n128, 128, 128, 256, 16)
+SC_CONV_INSTANCES(m64n128, 64, 128, 128, 8)
+SC_CONV_INSTANCES(m16n256, 16, 256, 256, 1)

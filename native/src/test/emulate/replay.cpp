@@ -96,6 +96,8 @@ static void run(const std::string& name, dim3 g, dim3 blk, Args& a) {
     else if (name == "sc_conv_fwd_m16") conv_fwd(sc_conv_fwd_m16);
     else if (name == "sc_conv_fwd_m128n128") conv_fwd(sc_conv_fwd_m128n128);
     else if (name == "sc_conv_fwd_m64n128") conv_fwd(sc_conv_fwd_m64n128);
+    else if (name == "sc_conv_fwd_m16n256") conv_fwd(sc_conv_fwd_m16n256);
+    else if (name == "sc_conv_bwd_data_m16n256") conv_bwd(sc_conv_bwd_data_m16n256);
     else if (name == "sc_conv_bwd_data_m128n128") conv_bwd(sc_conv_bwd_data_m128n128);
     else if (name == "sc_conv_bwd_data_m64n128") conv_bwd(sc_conv_bwd_data_m64n128);
     else if (name == "sc_conv_bwd_data_m64") conv_bwd(sc_conv_bwd_data_m64);

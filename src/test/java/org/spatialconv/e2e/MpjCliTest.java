@@ -76,6 +76,10 @@ class MpjCliTest {
                 "--ranks", "2");
         assertEquals(2, res.exitCode(), res.describe());
         assertTrue(res.err().contains("--ranks and --machines need --launch mpj"), res.err());
+        res = Cli.run("conv", "--input", s(dir, "x.npy"), "--weight", s(dir, "w.npy"), "--output", s(dir, "y.npy"),
+                "--grid", "1,2,1", "--launch", "mpj", "--rank-timeout", "0");
+        assertEquals(2, res.exitCode(), res.describe());
+        assertTrue(res.err().contains("--rank-timeout must be at least 1 second"), res.err());
         assertTrue(Files.notExists(dir.resolve("y.npy")), "no output written");
     }
 

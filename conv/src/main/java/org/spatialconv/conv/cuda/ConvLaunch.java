@@ -74,8 +74,8 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
     }
 
     /**
-     * Forward and backward-data tiles: 8x8 register tiles (128x128 with 256 threads, 64x128 with 128 threads) for
-     * large problems, smaller tiles where rows or pixels are few. The thresholds are a first guess pending GPU
+     * Forward and backward-data tiles: 8x8 register tiles (128x128 with 256 threads, 64x128 with 128 threads) and
+     * the 16x256 all-rows-per-thread tile for large problems, smaller tiles where rows or pixels are few. The thresholds are a first guess pending GPU
      * measurement.
      */
     private static ConvLaunch gemm(String prefix, int m, Shape x, Shape y, ConvGeometry g, Window win) {
@@ -93,6 +93,10 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
             bm = 64;
             bn = 128;
             threads = 128;
+        } else if (m <= 16 && pixels >= BIG_TILE_PIXELS) {
+            tile = "m16n256";
+            bm = 16;
+            bn = 256;
         } else {
             bm = m >= 48 ? 64 : m > 16 ? 32 : 16;
             bn = bm == 64 ? 64 : 128;

@@ -22,8 +22,8 @@ class ConvLaunchTest {
         Shape x = Shape.nchw(1, 16, 1024, 1024);
         Shape w = g.weightShape(16, 16);
         ConvLaunch l = ConvLaunch.forward(x, w, g, Window.full(Shape.nchw(1, 16, 1024, 1024)));
-        assertEquals("sc_conv_fwd_m16", l.kernel());
-        assertArrayEquals(new int[] {1024 * 1024 / 128, 1, 1}, l.grid());
+        assertEquals("sc_conv_fwd_m16n256", l.kernel());
+        assertArrayEquals(new int[] {1024 * 1024 / 256, 1, 1}, l.grid());
         assertEquals(256, l.block());
         assertArrayEquals(new int[] {1, 16, 1024, 1024, 16, 1024, 1024, 1, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, 1024,
             1024, 0}, l.params());

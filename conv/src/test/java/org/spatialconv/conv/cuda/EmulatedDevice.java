@@ -54,7 +54,7 @@ final class EmulatedDevice {
         Path dir = Files.createTempDirectory("spatialconv-replay");
         dir.toFile().deleteOnExit();
         Path out = dir.resolve("replay");
-        Process p = new ProcessBuilder(gxx, "-std=c++20", "-O1", "-pthread", "-I", cuda.toString(), "-o", out.toString(),
+        Process p = new ProcessBuilder(gxx, "-std=c++20", "-O1", "-fno-strict-aliasing", "-pthread", "-I", cuda.toString(), "-o", out.toString(),
                 emulate.resolve("replay.cpp").toString()).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, "g++ failed:\n" + log);

@@ -19,9 +19,6 @@ import picocli.CommandLine.Option;
  * rank when any fails.
  */
 public final class LaunchOptions {
-    /** How long a rank waits for a peer; generous, since a peer may be computing a large layer. */
-    static final Duration RANK_TIMEOUT = Duration.ofMinutes(5);
-
     /** Where ranks run. */
     enum Mode { local, mpj }
 
@@ -33,6 +30,11 @@ public final class LaunchOptions {
     @Option(names = "--ranks", paramLabel = "R", description = "Rank processes for --launch mpj; must equal the "
             + "grid's cell count (the default).")
     Integer ranks;
+
+    @Option(names = "--rank-timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "--launch mpj: how long a rank waits for a peer before the job fails (a hung rank is "
+                    + "found after this; a dead or frozen one at once). Default: ${DEFAULT-VALUE}.")
+    long rankTimeoutSeconds;
 
     @Option(names = "--machines", paramLabel = "FILE", description = "Hosts for --launch mpj: one per line, "
             + "optionally 'slots=N'; '#' comments (default: all ranks on this host).")
@@ -54,6 +56,9 @@ public final class LaunchOptions {
         if (MpjRanks.inRank()) {
             return false;
         }
+        if (rankTimeoutSeconds < 1) {
+            throw new UserException("--rank-timeout must be at least 1 second, got " + rankTimeoutSeconds);
+        }
         int r = ranks == null ? grid.ranks() : ranks;
         if (r != grid.ranks()) {
             throw new UserException("--ranks " + r + " does not match grid " + grid + " (" + grid.ranks()
@@ -62,7 +67,8 @@ public final class LaunchOptions {
         LaunchConfig config;
         try {
             config = LaunchConfig.local(r, MpjRanks.class, rankArgs(spec))
-                    .withTimeouts(RANK_TIMEOUT, LaunchConfig.DEFAULT_FAIL_TIMEOUT, Duration.ofSeconds(30))
+                    .withTimeouts(Duration.ofSeconds(rankTimeoutSeconds), LaunchConfig.DEFAULT_FAIL_TIMEOUT,
+                            Duration.ofSeconds(30))
                     .withJvmArgs(rankJvmArgs(r));
             if (machines != null) {
                 config = config.withMachines(Machines.parse(machines));
@@ -87,7 +93,8 @@ public final class LaunchOptions {
         for (int i = 0; i < in.size(); i++) {
             String a = in.get(i);
             String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-            if (name.equals("--launch") || name.equals("--ranks") || name.equals("--machines")) {
+            if (name.equals("--launch") || name.equals("--ranks") || name.equals("--machines")
+                    || name.equals("--rank-timeout")) {
                 if (!a.contains("=")) {
                     i++;
                 }
