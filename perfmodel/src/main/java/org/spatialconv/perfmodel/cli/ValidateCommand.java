@@ -8,7 +8,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import org.spatialconv.perfmodel.cost.CostModel;
 import org.spatialconv.perfmodel.cost.Grid;
-import org.spatialconv.perfmodel.search.AutoStrategy;
+import org.spatialconv.perfmodel.search.Planner;
 import org.spatialconv.perfmodel.search.LayerPlan;
 import org.spatialconv.perfmodel.search.Plan;
 import org.spatialconv.perfmodel.train.TrainConfig;
@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code spatialconv validate}: predicts a training iteration on in-JVM ranks with a (calibrated) profile, runs
- * it with the trainer, and prints predicted against measured time per iteration and memory per rank. The trainer
- * runs one grid for every spatial layer, so the uniform plan of that grid is what is predicted. Per-layer times
+ * it with the trainer, and prints predicted against measured time per iteration and memory per rank. It runs the
+ * planner's per-layer plan (or, with {@code --grid}, that grid for every layer that can take it). Per-layer times
  * are predicted only: the distributed network is not instrumented per layer, so {@code measured_ms} per layer
  * is null.
  */
@@ -41,7 +41,7 @@ public final class ValidateCommand extends CliCommand {
     @Option(names = "--ranks", required = true, paramLabel = "R", description = "In-JVM ranks.")
     int ranks;
 
-    @Option(names = "--grid", paramLabel = "n,h,w", description = "Grid to run (default: the planner's best).")
+    @Option(names = "--grid", paramLabel = "n,h,w", description = "One grid for every layer (default: the planner's per-layer plan).")
     String grid;
 
     @Option(names = "--machine", defaultValue = "cpu-local", paramLabel = "PROFILE.json",
@@ -65,20 +65,35 @@ public final class ValidateCommand extends CliCommand {
         }
         PlanCommand.checkOutput(json, "--json");
         PlanCommand.Setup s = PlanCommand.Setup.of(model, sample, batch, machine, null, "sgd", "global");
-        CostModel m = s.model(ranks);
+        // the engine needs at least one sample per sample part, so the planner may not idle ranks here
+        CostModel m = new CostModel(s.net(), s.input(), s.machine(), ranks, s.options().withIdleRanks(false));
+        Plan predicted;
+        java.util.Map<String, int[]> layerGrids = new java.util.HashMap<>();
         Grid g;
         try {
-            g = grid != null ? Grid.parse(grid)
-                    : AutoStrategy.choose(s.net(), s.input(), ranks, s.machine(), s.options()).grid();
+            if (grid != null) {
+                g = Grid.parse(grid);
+                if (g.size() != ranks) {
+                    throw new UserException("--grid " + g + " has " + g.size() + " ranks but --ranks is " + ranks);
+                }
+                predicted = Plan.uniform(m, g);
+            } else {
+                Planner.Result pr = Planner.plan(m);
+                if (!pr.fits()) {
+                    throw new UserException(pr.reason());
+                }
+                predicted = pr.plan();
+                g = predicted.inputGrid();
+            }
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);
         }
-        if (g.size() != ranks) {
-            throw new UserException("--grid " + g + " has " + g.size() + " ranks but --ranks is " + ranks);
+        for (LayerPlan l : predicted.layers()) {
+            Grid lg = l.cost().grid();
+            layerGrids.put(l.name(), new int[] {lg.n(), lg.h(), lg.w()});
         }
-        Plan predicted = Plan.uniform(m, g);
         TrainConfig cfg = new TrainConfig(s.net(), s.input().h(), s.input().w(), batch,
-                new int[] {g.n(), g.h(), g.w()}, steps, 1, threads, "sgd", 1e-3, 10);
+                new int[] {g.n(), g.h(), g.w()}, steps, 1, threads, "sgd", 1e-3, 10, layerGrids);
         TrainResult r;
         try {
             r = Trainer.run(cfg, step -> err().printf(Locale.ROOT, "\rvalidate: step %d/%d", step + 1, steps));
@@ -96,7 +111,7 @@ public final class ValidateCommand extends CliCommand {
             out().printf(Locale.ROOT, "%-28s %-10s %12.3f %12s%n", l.name(), l.cost().grid(), l.seconds() * 1e3,
                     "-");
         }
-        out().printf(Locale.ROOT, "iteration on grid %s: predicted %.1f ms, measured %.1f ms (median of %d), "
+        out().printf(Locale.ROOT, "iteration (input grid %s): predicted %.1f ms, measured %.1f ms (median of %d), "
                 + "error %+.1f%%%n", g, pred * 1e3, measured * 1e3, timed.length, (pred - measured) / measured * 100);
         out().printf(Locale.ROOT, "memory per rank: predicted %.1f MiB, measured peak heap %.1f MiB%n",
                 predicted.memoryBytesPerRank() / 1048576.0, r.peakBytesPerRank() / 1048576.0);

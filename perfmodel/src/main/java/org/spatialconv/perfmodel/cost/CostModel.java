@@ -118,7 +118,8 @@ public final class CostModel {
     /**
      * Whether a layer can run on a grid: every rank must own at least one row and column of the distributed
      * tensor and of each input when that dimension is split; layers without spatial extent (fc, global pooling)
-     * cannot split H or W. Samples may be split more ways than there are samples (ranks then idle).
+     * cannot split H or W. Samples may be split more ways than there are samples (ranks then idle) unless
+     * {@link CostOptions#idleRanks()} is false.
      */
     public boolean valid(int layer, Grid g) {
         if (g.size() != ranks) {
@@ -126,6 +127,9 @@ public final class CostModel {
         }
         TensorShape out = distributedShape(layer);
         if (g.h() > out.h() || g.w() > out.w()) {
+            return false;
+        }
+        if (!options.idleRanks() && g.n() > out.n()) {
             return false;
         }
         for (TensorShape in : inputShapes.get(layer)) {

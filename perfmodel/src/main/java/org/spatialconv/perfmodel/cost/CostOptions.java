@@ -8,10 +8,23 @@ package org.spatialconv.perfmodel.cost;
  * @param globalBatchNorm true if batch-norm statistics are reduced over all ranks (what Spatialconv's
  *                        distributed batch norm does); false for statistics per sample group, reduced only over
  *                        the ranks that split the same samples spatially (the paper's and LBANN's choice)
+ * @param idleRanks       true if a layer may split the samples more ways than there are samples (some ranks then
+ *                        own nothing, as when fully connected layers of a spatially split network run
+ *                        sample-parallel); false for engines that need at least one sample per sample part
  */
-public record CostOptions(int optimizerSlots, boolean globalBatchNorm) {
-    /** SGD with momentum, global batch norm. */
-    public static final CostOptions DEFAULT = new CostOptions(1, true);
+public record CostOptions(int optimizerSlots, boolean globalBatchNorm, boolean idleRanks) {
+    /** SGD with momentum, global batch norm, idle ranks allowed. */
+    public static final CostOptions DEFAULT = new CostOptions(1, true, true);
+
+    /** Idle ranks allowed. */
+    public CostOptions(int optimizerSlots, boolean globalBatchNorm) {
+        this(optimizerSlots, globalBatchNorm, true);
+    }
+
+    /** The same options with {@code idleRanks} set. */
+    public CostOptions withIdleRanks(boolean allowed) {
+        return new CostOptions(optimizerSlots, globalBatchNorm, allowed);
+    }
 
     /** @throws IllegalArgumentException if optimizerSlots is negative */
     public CostOptions {

@@ -18,7 +18,8 @@ public final class AutoStrategy {
     /**
      * A choice.
      *
-     * @param grid     fastest fitting uniform grid
+     * @param grid     fastest fitting uniform grid that splits samples at most N ways (trainers give every rank
+     *                 at least one sample along the sample split)
      * @param uniform  its evaluated plan
      * @param perLayer the per-layer plan (never slower than {@code uniform} by the model)
      */
@@ -37,7 +38,7 @@ public final class AutoStrategy {
         Plan best = null;
         for (Grid g : m.grids()) {
             Plan u = Plan.uniform(m, g);
-            if (u.fits() && (best == null || u.iterationSeconds() < best.iterationSeconds())) {
+            if (g.n() <= input.n() && u.fits() && (best == null || u.iterationSeconds() < best.iterationSeconds())) {
                 best = u;
             }
         }

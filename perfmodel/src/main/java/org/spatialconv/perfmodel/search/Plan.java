@@ -71,11 +71,28 @@ public record Plan(int ranks, Grid inputGrid, List<LayerPlan> layers, double obj
                 m.machine().device().usableBytes());
     }
 
-    /** Same grid for every layer that can take it; layers that cannot (no spatial extent) go sample-parallel. */
+    /**
+     * Same grid for every layer that can take it; a layer that cannot (no spatial extent, too few samples) takes
+     * the valid grid with the most sample parts (sample-parallel where possible).
+     *
+     * @throws IllegalArgumentException if some layer has no valid grid at all
+     */
     public static Plan uniform(CostModel m, Grid g) {
         Grid[] grids = new Grid[m.network().layers().size()];
         for (int i = 0; i < grids.length; i++) {
-            grids[i] = m.valid(i, g) ? g : Grid.samples(m.ranks());
+            if (m.valid(i, g)) {
+                grids[i] = g;
+                continue;
+            }
+            for (Grid c : m.grids()) {
+                if (m.valid(i, c) && (grids[i] == null || c.n() > grids[i].n())) {
+                    grids[i] = c;
+                }
+            }
+            if (grids[i] == null) {
+                throw new IllegalArgumentException("layer '" + m.network().layers().get(i).name() + "': "
+                        + m.whyNoGrid(i));
+            }
         }
         return evaluate(m, g, grids);
     }

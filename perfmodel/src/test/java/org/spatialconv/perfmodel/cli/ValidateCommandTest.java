@@ -35,12 +35,19 @@ class ValidateCommandTest {
         Path json = dir.resolve("v.json");
         assertEquals(0, run("validate", "--model", "unet", "--sample", "32x32", "--batch", "2", "--ranks", "2",
                 "--grid", "1,2,1", "--steps", "2", "--json", json.toString()), err);
-        assertTrue(out.contains("iteration on grid 1,2,1: predicted"), out);
+        assertTrue(out.contains("iteration (input grid 1,2,1): predicted"), out);
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertTrue(j.get("iteration").get("predicted_ms").asDouble() > 0);
         assertTrue(j.get("iteration").get("measured_ms").asDouble() > 0);
         assertEquals(68, j.get("layers").size());
         assertTrue(j.get("layers").get(0).has("predicted_ms") && j.get("layers").get(0).has("measured_ms"));
+    }
+
+    @Test
+    void runsThePlannersPerLayerPlan() {
+        assertEquals(0, run("validate", "--model", "unet", "--sample", "32x32", "--batch", "1", "--ranks", "2",
+                "--steps", "1"), err);
+        assertTrue(out.contains("iteration (input grid 1,"), out);
     }
 
     @Test
