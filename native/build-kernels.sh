@@ -68,7 +68,8 @@ awk '
                                  match($0, /sm_[0-9]+/); arch = substr($0, RSTART, RLENGTH) }
     /bytes spill stores/       { st = $5; ld = $9; spills = st "+" ld }
     /Used [0-9]+ registers/    { match($0, /Used [0-9]+ registers/); regs = substr($0, RSTART + 5, RLENGTH - 15);
-                                 printf "%-36s %-6s regs=%-4s spill(st+ld bytes)=%s\n", fn, arch, regs, spills }
+                                 smem = 0; if (match($0, /[0-9]+ bytes smem/)) smem = substr($0, RSTART, RLENGTH - 11);
+                                 printf "%-26s %-6s regs=%-4s smem=%-6s spill(st+ld bytes)=%s\n", fn, arch, regs, smem, spills }
 ' "$log" > "$summary"
 awk '{print $1}' "$summary" | sort -u > "$kernels"
 cp "$log" "$res/ptxas.txt"

@@ -57,6 +57,20 @@ for shape, by in rows.items():
     of, tf = gf / med("ours", "fwd_ms") * 1e3, gf / med("torch", "fwd_ms") * 1e3
     ob, tb = 2 * gf / med("ours", "bwd_ms") * 1e3, 2 * gf / med("torch", "bwd_ms") * 1e3
     print(f"| {shape} | {of:.1f} | {tf:.1f} | {of / tf:.2f}x | {ob:.1f} | {tb:.1f} | {ob / tb:.2f}x |")
+if sys.argv[3] == "1":
+    # One thread: CPU time of the working thread is the work itself, far less disturbed by other processes.
+    print()
+    print("CPU-time based (1 thread; ours: caller thread CPU time, torch: process CPU time):")
+    print()
+    print("| N,C,H,W,K,R | ours fwd GFLOP/s | torch fwd GFLOP/s | fwd ratio | ours bwd GFLOP/s | torch bwd GFLOP/s | bwd ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for shape, by in rows.items():
+        gf = by["ours"][0]["gflop_per_pass"]
+        of = gf / statistics.median(d["caller_cpu_ms"][0] for d in by["ours"]) * 1e3
+        ob = 2 * gf / statistics.median(d["caller_cpu_ms"][1] + d["caller_cpu_ms"][2] for d in by["ours"]) * 1e3
+        tf = gf / statistics.median(d["fwd_cpu_ms"] for d in by["torch"]) * 1e3
+        tb = 2 * gf / statistics.median(d["bwd_cpu_ms"] for d in by["torch"]) * 1e3
+        print(f"| {shape} | {of:.1f} | {tf:.1f} | {of / tf:.2f}x | {ob:.1f} | {tb:.1f} | {ob / tb:.2f}x |")
 print()
 print("median ms per shape (ours fwd / bwd-data / bwd-filter; torch fwd / bwd):")
 for shape, by in rows.items():

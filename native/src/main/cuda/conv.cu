@@ -17,28 +17,34 @@
 // the gather needs no division in the inner loop; the price is zero-padding when the channel count is not a
 // multiple of CONV_BK.
 //
-// Thread mapping (CONV_THREADS = 256): tx = tid % 16, ty = tid / 16; a thread owns rows ty + 16*i (i < BM/16) and
-// columns tx + 16*jj (jj < BN/16) of the block tile, so shared-memory reads are broadcasts (A) or consecutive (B)
-// and global writes along p are consecutive. Tile loads: B element (kk, p) by thread p = tid % BN (fixed pixel per
-// thread for the whole kernel), kk = tid / BN + (256/BN)*l; A element (kk, m) by m = tid % BM, kk = tid / BM + (256/BM)*l.
+// Thread mapping (NT threads in TY thread rows of TX = NT/TY): tx = tid % TX, ty = tid / TX; a thread owns rows
+// ty + TY*i (i < BM/TY) and columns tx + TX*jj (jj < BN/TX) of the block tile, so shared-memory reads are broadcasts (A) or
+// consecutive (B) and global writes along p are consecutive. Tile loads: B element (kk, p) by thread p = tid % BN
+// (fixed pixel per thread for the whole kernel), kk = tid / BN + (NT/BN)*l; A element (kk, m) by m = tid % BM,
+// kk = tid / BM + (NT/BM)*l. The 8x8 register tiles (m128n128, m64n128) do 4 FMAs per shared-memory load, enough
+// to keep the FMA pipes fed; m16n256 (one thread row: each thread holds all 16 rows, read as four float4
+// broadcasts) does 16 FMAs per 5 loads for layers with <= 16 filters; the smaller tiles serve few pixels.
 #include "common.cuh"
 
-template <int BM, int BN, bool BWD>
+template <int BM, int BN, int NT, int TY, bool BWD>
 __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const float* SC_RESTRICT wt,
                                           const float* SC_RESTRICT bias, float* SC_RESTRICT dst, const ConvParams& p) {
-    static_assert(BM % 16 == 0 && BN % 16 == 0 && CONV_THREADS % BM == 0 && CONV_THREADS % BN == 0, "tile shape");
-    constexpr int TM = BM / 16;
-    constexpr int TN = BN / 16;
-    constexpr int A_LOADS = CONV_BK * BM / CONV_THREADS;
-    constexpr int B_LOADS = CONV_BK * BN / CONV_THREADS;
-    constexpr int A_STEP = CONV_THREADS / BM;
-    constexpr int B_STEP = CONV_THREADS / BN;
-    __shared__ float As[CONV_BK][BM];
+    constexpr int TX = NT / TY;
+    static_assert(NT % TY == 0 && BM % TY == 0 && BN % TX == 0 && NT % BM == 0 && NT % BN == 0, "tile shape");
+    // With one thread row (TY == 1) every thread owns all BM rows, read from shared memory as float4 broadcasts.
+    constexpr bool VEC_A = TY == 1 && BM % 4 == 0;
+    constexpr int TM = BM / TY;
+    constexpr int TN = BN / TX;
+    constexpr int A_LOADS = CONV_BK * BM / NT;
+    constexpr int B_LOADS = CONV_BK * BN / NT;
+    constexpr int A_STEP = NT / BM;
+    constexpr int B_STEP = NT / BN;
+    __shared__ __align__(16) float As[CONV_BK][BM];
     __shared__ float Bs[CONV_BK][BN];
 
     const int tid = threadIdx.x;
-    const int tx = tid % 16;
-    const int ty = tid / 16;
+    const int tx = tid % TX;
+    const int ty = tid / TX;
     const int g = blockIdx.z;
     const int M = BWD ? p.cg : p.kg;            // GEMM rows
     const int RC = BWD ? p.kg : p.cg;           // reduction channels per (r, s)
@@ -115,13 +121,24 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
             for (int kk = 0; kk < CONV_BK; kk++) {
                 float a[TM];
                 float b[TN];
+                if constexpr (VEC_A) {
 #pragma unroll
-                for (int i = 0; i < TM; i++) {
-                    a[i] = As[kk][ty + 16 * i];
+                    for (int i = 0; i < TM; i += 4) {
+                        const float4 v = *reinterpret_cast<const float4*>(&As[kk][i]);
+                        a[i] = v.x;
+                        a[i + 1] = v.y;
+                        a[i + 2] = v.z;
+                        a[i + 3] = v.w;
+                    }
+                } else {
+#pragma unroll
+                    for (int i = 0; i < TM; i++) {
+                        a[i] = As[kk][ty + TY * i];
+                    }
                 }
 #pragma unroll
                 for (int j = 0; j < TN; j++) {
-                    b[j] = Bs[kk][tx + 16 * j];
+                    b[j] = Bs[kk][tx + TX * j];
                 }
 #pragma unroll
                 for (int i = 0; i < TM; i++) {
@@ -141,7 +158,7 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
     const int dstW = BWD ? p.w : p.ow;
 #pragma unroll
     for (int j = 0; j < TN; j++) {
-        const int pp = blockIdx.x * BN + tx + 16 * j;
+        const int pp = blockIdx.x * BN + tx + TX * j;
         if (pp >= P) {
             continue;
         }
@@ -151,7 +168,7 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
         const int c = p.wlo1 + rem % p.wext1;
 #pragma unroll
         for (int i = 0; i < TM; i++) {
-            const int m = m0 + ty + 16 * i;
+            const int m = m0 + ty + TY * i;
             if (m < M) {
                 const int ch = g * M + m;
                 const float bv = (!BWD && bias != nullptr) ? bias[ch] : 0.0f;
@@ -161,18 +178,22 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
     }
 }
 
-// The three tile shapes: the host picks by M (filters per group forward, channels per group backward-data), so
-// layers with few filters do not waste most of a 64-row tile.
-#define SC_CONV_INSTANCES(SUFFIX, BM, BN)                                                                          \
-    extern "C" __global__ void __launch_bounds__(CONV_THREADS)                                                    \
+// The tile shapes (rows x columns, threads): the host picks by M (filters per group forward, channels per group
+// backward-data) and by the number of pixels, so layers with few filters do not waste most of a tile and large
+// layers get the 8x8 register tiles.
+#define SC_CONV_INSTANCES(SUFFIX, BM, BN, NT, TY)                                                                  \
+    extern "C" __global__ void __launch_bounds__(NT)                                                              \
     sc_conv_fwd_##SUFFIX(const float* x, const float* w, const float* bias, float* y, ConvParams p) {              \
-        conv_gemm<BM, BN, false>(x, w, bias, y, p);                                                                \
+        conv_gemm<BM, BN, NT, TY, false>(x, w, bias, y, p);                                                            \
     }                                                                                                              \
-    extern "C" __global__ void __launch_bounds__(CONV_THREADS)                                                    \
+    extern "C" __global__ void __launch_bounds__(NT)                                                              \
     sc_conv_bwd_data_##SUFFIX(const float* dy, const float* w, float* dx, ConvParams p) {                          \
-        conv_gemm<BM, BN, true>(dy, w, nullptr, dx, p);                                                            \
+        conv_gemm<BM, BN, NT, TY, true>(dy, w, nullptr, dx, p);                                                        \
     }
 
-SC_CONV_INSTANCES(m64, 64, 64)
-SC_CONV_INSTANCES(m32, 32, 128)
-SC_CONV_INSTANCES(m16, 16, 128)
+SC_CONV_INSTANCES(m64, 64, 64, 256, 16)
+SC_CONV_INSTANCES(m32, 32, 128, 256, 16)
+SC_CONV_INSTANCES(m16, 16, 128, 256, 16)
+SC_CONV_INSTANCES(m128n128, 128, 128, 256, 16)
+SC_CONV_INSTANCES(m64n128, 64, 128, 128, 8)
+SC_CONV_INSTANCES(m16n256, 16, 256, 256, 1)

@@ -27,6 +27,10 @@ inline std::barrier<>* emu_barrier = nullptr;
 #define __shared__ static
 #define __launch_bounds__(x)
 #define __restrict__
+#define __align__(n) __attribute__((aligned(n)))
+struct float4 {
+    float x, y, z, w;
+};
 inline void __syncthreads() {
     emu_barrier->arrive_and_wait();
 }

@@ -103,31 +103,37 @@ static void testConv(int cases) {
         for (size_t i = 0; i < y.size(); i++) y[i] += bias[(i / plane) % g.k];
         // Forward over a random output window, each tile shape; outside the window must stay untouched.
         int lo0 = ri(0, g.oh - 1), lo1 = ri(0, g.ow - 1), e0 = ri(1, g.oh - lo0), e1 = ri(1, g.ow - lo1);
-        for (int v = 0; v < 3; v++) {
+        for (int v = 0; v < 6; v++) {
             std::vector<float> out(y.size(), 7.0f);
             std::vector<double> want(y.size(), 7.0);
             for (int n = 0; n < g.n; n++) for (int k = 0; k < g.k; k++) for (int a = lo0; a < lo0 + e0; a++)
                 for (int b = lo1; b < lo1 + e1; b++) { int i = ((n * g.k + k) * g.oh + a) * g.ow + b; want[i] = y[i]; }
             ConvParams p = params(g, lo0, lo1, e0, e1);
             long P = (long) g.n * e0 * e1;
-            int bm = v == 0 ? 64 : v == 1 ? 32 : 16, bn = v == 0 ? 64 : 128;
-            auto kern = v == 0 ? sc_conv_fwd_m64 : v == 1 ? sc_conv_fwd_m32 : sc_conv_fwd_m16;
-            emu_launch(dim3{cdiv(P, bn), cdiv(kg, bm), (unsigned) g.groups}, dim3{256}, kern, x.data(), w.data(),
+            int bm = v == 0 || v == 4 ? 64 : v == 1 ? 32 : v == 2 || v == 5 ? 16 : 128;
+            int bn = v == 0 ? 64 : v == 5 ? 256 : 128;
+            unsigned nt = v == 4 ? 128 : 256;
+            auto kern = v == 0 ? sc_conv_fwd_m64 : v == 1 ? sc_conv_fwd_m32 : v == 2 ? sc_conv_fwd_m16
+                      : v == 3 ? sc_conv_fwd_m128n128 : v == 4 ? sc_conv_fwd_m64n128 : sc_conv_fwd_m16n256;
+            emu_launch(dim3{cdiv(P, bn), cdiv(kg, bm), (unsigned) g.groups}, dim3{nt}, kern, x.data(), w.data(),
                        bias.data(), out.data(), p);
             check("conv_fwd", rel(out, want), str(g) + " tile m" + std::to_string(bm));
         }
         // Backward-data over a random input window.
         lo0 = ri(0, g.h - 1); lo1 = ri(0, g.w - 1); e0 = ri(1, g.h - lo0); e1 = ri(1, g.w - lo1);
-        for (int v = 0; v < 3; v++) {
+        for (int v = 0; v < 6; v++) {
             std::vector<float> out(x.size(), 7.0f);
             std::vector<double> want(x.size(), 7.0);
             for (int n = 0; n < g.n; n++) for (int c = 0; c < g.c; c++) for (int a = lo0; a < lo0 + e0; a++)
                 for (int b = lo1; b < lo1 + e1; b++) { int i = ((n * g.c + c) * g.h + a) * g.w + b; want[i] = dx[i]; }
             ConvParams p = params(g, lo0, lo1, e0, e1);
             long P = (long) g.n * e0 * e1;
-            int bm = v == 0 ? 64 : v == 1 ? 32 : 16, bn = v == 0 ? 64 : 128;
-            auto kern = v == 0 ? sc_conv_bwd_data_m64 : v == 1 ? sc_conv_bwd_data_m32 : sc_conv_bwd_data_m16;
-            emu_launch(dim3{cdiv(P, bn), cdiv(cg, bm), (unsigned) g.groups}, dim3{256}, kern, dy.data(), w.data(),
+            int bm = v == 0 || v == 4 ? 64 : v == 1 ? 32 : v == 2 || v == 5 ? 16 : 128;
+            int bn = v == 0 ? 64 : v == 5 ? 256 : 128;
+            unsigned nt = v == 4 ? 128 : 256;
+            auto kern = v == 0 ? sc_conv_bwd_data_m64 : v == 1 ? sc_conv_bwd_data_m32 : v == 2 ? sc_conv_bwd_data_m16
+                      : v == 3 ? sc_conv_bwd_data_m128n128 : v == 4 ? sc_conv_bwd_data_m64n128 : sc_conv_bwd_data_m16n256;
+            emu_launch(dim3{cdiv(P, bn), cdiv(cg, bm), (unsigned) g.groups}, dim3{nt}, kern, dy.data(), w.data(),
                        out.data(), p);
             check("conv_bwd_data", rel(out, want), str(g) + " tile m" + std::to_string(bm));
         }

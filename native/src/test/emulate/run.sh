@@ -4,6 +4,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${TMPDIR:-/tmp}/spatialconv-emu-$$
-g++ -std=c++20 -O1 -pthread -x c++ -I "$here/../../main/cuda" -o "$out" "$here/emu_test.cpp"
+g++ -std=c++20 -O1 -fno-strict-aliasing -pthread -x c++ -I "$here/../../main/cuda" -o "$out" "$here/emu_test.cpp"
 trap 'rm -f "$out"' EXIT
 "$out" "$@"

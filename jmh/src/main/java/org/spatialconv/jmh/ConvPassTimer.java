@@ -1,5 +1,7 @@
 package org.spatialconv.jmh;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -52,20 +54,31 @@ public final class ConvPassTimer {
         List<Double> bd = new ArrayList<>();
         List<Double> bf = new ArrayList<>();
         List<Double> bwd = new ArrayList<>();
+        // CPU time of the calling thread: with 1 thread it is all the work, and far less noisy than wall time on
+        // a shared machine (used for tuning, not for the comparison).
+        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        double[] cpuMs = new double[3];
         try (Backend b = create(name, threads)) {
             for (int i = 0; i < warmup + reps; i++) {
+                long c0 = cpu.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 b.convForward(x, w, null, g, y);
                 long t1 = System.nanoTime();
+                long c1 = cpu.getCurrentThreadCpuTime();
                 b.convBackwardData(dy, w, g, dx);
                 long t2 = System.nanoTime();
+                long c2 = cpu.getCurrentThreadCpuTime();
                 b.convBackwardFilter(x, dy, g, dw);
                 long t3 = System.nanoTime();
+                long c3 = cpu.getCurrentThreadCpuTime();
                 if (i >= warmup) {
                     fwd.add((t1 - t0) / 1e6);
                     bd.add((t2 - t1) / 1e6);
                     bf.add((t3 - t2) / 1e6);
                     bwd.add((t3 - t1) / 1e6);
+                    cpuMs[0] += (c1 - c0) / 1e6 / reps;
+                    cpuMs[1] += (c2 - c1) / 1e6 / reps;
+                    cpuMs[2] += (c3 - c2) / 1e6 / reps;
                 }
             }
             String describe = b.toString();
@@ -76,8 +89,9 @@ public final class ConvPassTimer {
             }
             System.out.println(String.format(Locale.ROOT,
                     "{\"shape\":\"%s\",\"fwd_ms\":%.3f,\"bwd_data_ms\":%.3f,\"bwd_filter_ms\":%.3f,\"bwd_ms\":%.3f,"
-                            + "\"gflop_per_pass\":%.4f,\"threads\":%d,\"backend\":\"%s\"}",
-                    args[0], median(fwd), median(bd), median(bf), median(bwd), gflop, threads, describe));
+                            + "\"gflop_per_pass\":%.4f,\"threads\":%d,\"caller_cpu_ms\":[%.1f,%.1f,%.1f],\"backend\":\"%s\"}",
+                    args[0], median(fwd), median(bd), median(bf), median(bwd), gflop, threads, cpuMs[0], cpuMs[1],
+                    cpuMs[2], describe));
         }
     }
 

@@ -25,6 +25,7 @@ public final class MpjCommunicator implements Communicator {
     private static final int TAG_BCAST = MpjWorld.INTERNAL_TAG_BASE + 3;
     private static final int TAG_BARRIER = MpjWorld.INTERNAL_TAG_BASE + 4;
     private static final int TAG_SPLIT = MpjWorld.INTERNAL_TAG_BASE + 5;
+    private static final long FINISH_AFTER_FAILURE_MS = 2_000;
 
     private final MpjWorld world;
     private final mpi.Intracomm comm;
@@ -242,6 +243,7 @@ public final class MpjCommunicator implements Communicator {
         }
         awaitAll(pending);
         mpi.Intracomm sub = world.locked(() -> comm.Split(color, key), "splitting on rank " + rank);
+        world.subOpened();
         return new MpjCommunicator(world, sub, false);
     }
 
@@ -273,9 +275,19 @@ public final class MpjCommunicator implements Communicator {
         return root == t ? s : s + " (caused by " + root + ")";
     }
 
+    /**
+     * Closing a communicator from {@link #split} releases nothing global. Closing the world ends with a barrier
+     * and shuts MPJ down (after a failure: without the barrier, and without waiting long); it throws
+     * {@link IllegalStateException} if communicators split from it are still open (a leak), after shutting down.
+     */
     @Override
     public void close() {
         if (closed) {
+            return;
+        }
+        if (!isWorld) {
+            closed = true;
+            world.subClosed();
             return;
         }
         try {
@@ -283,9 +295,28 @@ public final class MpjCommunicator implements Communicator {
                 // A final barrier makes sure no peer still expects messages from us before MPJ shuts down.
                 barrier();
                 world.finish();
+            } else if (isWorld) {
+                // After a failure peers may be gone and MPJ's shutdown may block: release its threads and
+                // sockets if it finishes soon, never hang the caller.
+                Thread t = new Thread(() -> {
+                    try {
+                        world.finish();
+                    } catch (RuntimeException ignored) {
+                        // the job has failed already; this is cleanup only
+                    }
+                }, "mpj-finish-after-failure");
+                t.setDaemon(true);
+                t.start();
+                t.join(FINISH_AFTER_FAILURE_MS);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             closed = true;
+        }
+        int open = world.openSubCommunicators();
+        if (isWorld && open > 0) {
+            throw new IllegalStateException(open + " communicator(s) from split() were not closed");
         }
     }
 

@@ -38,6 +38,7 @@ final class MpjWorld {
     private volatile CommunicationException failure;
     private volatile boolean failedElsewhere;
     private volatile boolean finished;
+    private final java.util.concurrent.atomic.AtomicInteger openSubs = new java.util.concurrent.atomic.AtomicInteger();
 
     MpjWorld(mpi.Intracomm comm, Duration timeout, java.util.function.BiConsumer<Integer, Throwable> listener) {
         this.comm = comm;
@@ -47,6 +48,19 @@ final class MpjWorld {
             abortRecv = call(() -> comm.Irecv(abortBuf, 0, ABORT_BYTES, MPI.BYTE, MPI.ANY_SOURCE, ABORT_TAG),
                     "posting the abort receive");
         }
+    }
+
+    void subOpened() {
+        openSubs.incrementAndGet();
+    }
+
+    void subClosed() {
+        openSubs.decrementAndGet();
+    }
+
+    /** Communicators split from this world and not closed yet: closing the world with any open is a leak. */
+    int openSubCommunicators() {
+        return openSubs.get();
     }
 
     Duration timeout() {

@@ -1,5 +1,6 @@
 package org.spatialconv.conv.cpu;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.spatialconv.conv.Backend;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
@@ -20,6 +21,9 @@ public final class CpuBackend implements Backend {
     /** The name users select this backend by. */
     public static final String NAME = "cpu";
 
+    /** The oversubscription warning is logged once per process, not per backend. */
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
+
     private final CpuConfig config;
     private final WorkerPool pool;
 
@@ -27,6 +31,11 @@ public final class CpuBackend implements Backend {
     public CpuBackend(CpuConfig config) {
         this.config = config;
         this.pool = new WorkerPool(config.threads());
+        if (config.threads() > 1 && Sgemm.isNative() && Sgemm.mayOversubscribe() && !WARNED.getAndSet(true)) {
+            System.getLogger(CpuBackend.class.getName()).log(System.Logger.Level.WARNING,
+                    "OPENBLAS_NUM_THREADS is not 1: the native BLAS will start threads inside each of the "
+                    + config.threads() + " CPU workers (2-3x slower); export OPENBLAS_NUM_THREADS=1");
+        }
     }
 
     @Override
@@ -36,7 +45,8 @@ public final class CpuBackend implements Backend {
 
     /** Which kernels run, e.g. {@code cpu: im2col+sgemm, native BLAS (...), 2 threads}. */
     public String describe() {
-        return NAME + ": im2col+sgemm, " + Sgemm.describe() + ", " + config.threads() + " thread(s)";
+        return NAME + ": im2col+sgemm, " + Sgemm.describe() + ", " + config.threads() + " thread(s)"
+                + (config.threads() > 1 && Sgemm.mayOversubscribe() ? " [WARNING: set OPENBLAS_NUM_THREADS=1]" : "");
     }
 
     /** The configuration this backend was created with. */

@@ -4,13 +4,14 @@ package org.spatialconv.conv.cpu;
  * Immutable tuning of a {@link CpuBackend}.
  *
  * @param threads        worker threads (the calling thread counts as one of them)
- * @param scratchFloats  upper bound on the im2col tile of one worker, in floats; a tile covers as many output
+ * @param scratchFloats  base im2col tile budget of one worker, in floats, for layers with up to 32 filters per
+ *                       group (more filters allow up to 4x, see {@code Geo.budget}); a tile covers as many output
  *                       positions as fit, so scratch stays bounded however large the layer is
  * @param bandsPerThread how many row bands each worker gets on average, for load balance
  */
 public record CpuConfig(int threads, int scratchFloats, int bandsPerThread) {
-    /** Default tile budget: 512 Ki floats (2 MiB), about one L2 cache. */
-    public static final int DEFAULT_SCRATCH_FLOATS = 1 << 19;
+    /** Default base tile budget: 128 Ki floats (512 KiB), half of one core's L2 cache here; chosen by measurement. */
+    public static final int DEFAULT_SCRATCH_FLOATS = 1 << 17;
 
     /** Validates the values. */
     public CpuConfig {

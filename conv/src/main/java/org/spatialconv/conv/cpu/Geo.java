@@ -47,14 +47,28 @@ final class Geo {
         return (sample * k + filter) * oh * ow;
     }
 
-    /** Columns of an im2col tile that fit in {@code budget} floats (at least 1, at most {@code width}). */
+    /**
+     * The im2col budget in floats for this layer: {@code base} for up to 32 filters per group, growing with the
+     * filter count up to 4x. With few filters each im2col element feeds few multiply-adds, so the tile must stay
+     * in L2; with many, larger tiles make the GEMM more efficient.
+     */
+    int budget(int base) {
+        return (int) Math.min(Integer.MAX_VALUE / 4, (long) base * Math.max(1, Math.min(4, kg / 32)));
+    }
+
+    /**
+     * Columns of an im2col tile: whole rows of {@code width} when one row needs at most 4x the budget (then
+     * outputs are written in place), otherwise as many columns as fit in 4x the budget. Scratch is thus bounded by
+     * {@code max(4 * budget, crs)} floats.
+     */
     int tileCols(int width, int budget) {
-        return Math.max(1, Math.min(width, budget / crs));
+        long cap = 4L * budget;
+        return (long) crs * width <= cap ? width : (int) Math.max(1, Math.min(width, cap / crs));
     }
 
     /** Rows of an im2col tile {@code cols} wide that fit in {@code budget} floats (at least 1). */
     int tileRows(int cols, int budget) {
-        return Math.max(1, budget / (crs * cols));
+        return (int) Math.max(1, budget / ((long) crs * cols));
     }
 
     /** {@code ceil(a / b)} for {@code b > 0}. */

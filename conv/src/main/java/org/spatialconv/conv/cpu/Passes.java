@@ -10,6 +10,7 @@ import org.spatialconv.conv.Window;
  *   <li>backward-data: {@code col[crs x P] = W^T * dY[kg x P]}, then col2im adds it onto {@code dx};</li>
  *   <li>backward-filter: {@code dW[kg x crs] += dY[kg x P] * col^T}.</li>
  * </ul>
+ * Width-stride-1 layers take {@link ShiftedTaps} for forward and backward-filter instead.
  * {@code P} is the number of output positions in a tile. When a tile spans whole output rows, {@code Y} and
  * {@code dY} are used in place (row stride {@code oh*ow} between filters); otherwise they go through scratch.
  */
@@ -35,7 +36,7 @@ final class Passes {
     }
 
     /** Number of row bands per (sample, group) so that every worker gets a few tasks. */
-    private static int bands(int rows, int units, CpuConfig cfg) {
+    static int bands(int rows, int units, CpuConfig cfg) {
         if (cfg.threads() == 1) {
             return 1;
         }
@@ -49,8 +50,12 @@ final class Passes {
         int h1 = win.hi(0);
         int w0 = win.lo(1);
         int w1 = win.hi(1);
-        int tc = g.tileCols(w1 - w0, cfg.scratchFloats());
-        int tr = g.tileRows(tc, cfg.scratchFloats());
+        int tc = g.tileCols(w1 - w0, g.budget(cfg.scratchFloats()));
+        if (ShiftedTaps.applies(g) && tc == w1 - w0) {
+            ShiftedTaps.forward(g, x, w, bias, y, win, cfg, pool);
+            return;
+        }
+        int tr = g.tileRows(tc, g.budget(cfg.scratchFloats()));
         boolean fullRows = w0 == 0 && w1 == g.ow && tc == g.ow;
         int units = g.n * g.groups;
         int nb = bands(h1 - h0, units, cfg);
@@ -114,8 +119,8 @@ final class Passes {
         int cHi = Math.min(g.ow, Geo.endOut(w1, g.pw, 0, g.sw));
         int units = g.n * g.groups;
         int nb = bands(h1 - h0, units, cfg);
-        int tc = g.tileCols(Math.max(1, cHi - cLo), cfg.scratchFloats());
-        int tr = g.tileRows(tc, cfg.scratchFloats());
+        int tc = g.tileCols(Math.max(1, cHi - cLo), g.budget(cfg.scratchFloats()));
+        int tr = g.tileRows(tc, g.budget(cfg.scratchFloats()));
         boolean fullRows = cLo == 0 && cHi == g.ow && tc == g.ow;
         Scratch scratch = new Scratch(pool.threads(), 2);
         int outPlane = g.oh * g.ow;
@@ -170,8 +175,12 @@ final class Passes {
         int h1 = win.hi(0);
         int w0 = win.lo(1);
         int w1 = win.hi(1);
-        int tc = g.tileCols(w1 - w0, cfg.scratchFloats());
-        int tr = g.tileRows(tc, cfg.scratchFloats());
+        int tc = g.tileCols(w1 - w0, g.budget(cfg.scratchFloats()));
+        if (ShiftedTaps.applies(g) && tc == w1 - w0) {
+            ShiftedTaps.backwardFilter(g, x, dy, dw, win, cfg, pool);
+            return;
+        }
+        int tr = g.tileRows(tc, g.budget(cfg.scratchFloats()));
         boolean fullRows = w0 == 0 && w1 == g.ow && tc == g.ow;
         int units = g.n * g.groups;
         int nb = bands(h1 - h0, units, cfg);

@@ -25,6 +25,14 @@ final class Sgemm {
                 : "Java BLAS fallback (" + BLAS_IMPL.getClass().getSimpleName() + ")";
     }
 
+    /**
+     * True when a native BLAS may start threads of its own inside our workers' calls, which measured 2-3x slower
+     * with 2 workers on 2 cores: the process was started without {@code OPENBLAS_NUM_THREADS=1}.
+     */
+    static boolean mayOversubscribe() {
+        return BLAS_IMPL instanceof NativeBLAS && !"1".equals(System.getenv("OPENBLAS_NUM_THREADS"));
+    }
+
     private Sgemm() {
     }
 

@@ -16,7 +16,7 @@ import org.spatialconv.conv.Window;
  * @param workspaceFloats floats of workspace needed (backward-filter partial sums; 0 otherwise)
  */
 public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int splits, long workspaceFloats) {
-    /** Threads per block of every convolution kernel (CONV_THREADS). */
+    /** Threads per block of the convolution kernels except the 128-thread m64n128 tile. */
     public static final int THREADS = 256;
     /** Reduction tile depth (CONV_BK). */
     public static final int BK = 16;
@@ -26,6 +26,8 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
     static final int MIN_TILES_PER_SPLIT = 8;
     /** Blocks per streaming multiprocessor that backward-filter aims for when choosing the split factor. */
     static final int BLOCKS_PER_SM = 4;
+    /** Pixels (N x window) from which forward and backward-data use the 8x8 register tiles. */
+    static final int BIG_TILE_PIXELS = 32768;
     private static final int MAX_GRID_YZ = 65535;
 
     /** Forward over output window {@code win}: tile chosen by filters per group. */
@@ -71,13 +73,38 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
                 (long) splits * w.size());
     }
 
+    /**
+     * Forward and backward-data tiles: 8x8 register tiles (128x128 with 256 threads, 64x128 with 128 threads) and
+     * the 16x256 all-rows-per-thread tile for large problems, smaller tiles where rows or pixels are few. The thresholds are a first guess pending GPU
+     * measurement.
+     */
     private static ConvLaunch gemm(String prefix, int m, Shape x, Shape y, ConvGeometry g, Window win) {
-        int bm = m >= 48 ? 64 : m > 16 ? 32 : 16;
-        int bn = bm == 64 ? 64 : 128;
         long pixels = (long) x.n() * win.extent(0) * win.extent(1);
+        String tile;
+        int bm;
+        int bn;
+        int threads = THREADS;
+        if (m >= 96 && pixels >= BIG_TILE_PIXELS) {
+            tile = "m128n128";
+            bm = 128;
+            bn = 128;
+        } else if (m >= 48 && pixels >= BIG_TILE_PIXELS) {
+            tile = "m64n128";
+            bm = 64;
+            bn = 128;
+            threads = 128;
+        } else if (m <= 16 && pixels >= BIG_TILE_PIXELS) {
+            tile = "m16n256";
+            bm = 16;
+            bn = 256;
+        } else {
+            bm = m >= 48 ? 64 : m > 16 ? 32 : 16;
+            bn = bm == 64 ? 64 : 128;
+            tile = "m" + bm;
+        }
         int[] grid = {checkedGrid(ceilDiv(pixels, bn), Integer.MAX_VALUE, "x"), checkedGrid(ceilDiv(m, bm), MAX_GRID_YZ, "y"),
             checkedGrid(g.groups(), MAX_GRID_YZ, "z")};
-        return new ConvLaunch(prefix + "m" + bm, grid, THREADS, params(x, y, g, win), 1, 0);
+        return new ConvLaunch(prefix + tile, grid, threads, params(x, y, g, win), 1, 0);
     }
 
     /** The ConvParams fields in struct order (common.cuh). */

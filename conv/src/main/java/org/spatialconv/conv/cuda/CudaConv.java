@@ -9,29 +9,29 @@ import org.spatialconv.conv.Window;
  * benchmark (device tensors, no copies) share. Launches are queued on the given stream and not waited for.
  */
 public final class CudaConv {
-    private final CudaModule module;
+    private final KernelLauncher module;
     private final int sms;
 
-    /** Uses kernels from {@code module} on a device with {@code sms} multiprocessors. */
-    public CudaConv(CudaModule module, int sms) {
+    /** Launches through {@code module} (a {@link CudaModule} on a GPU) for a device with {@code sms} multiprocessors. */
+    public CudaConv(KernelLauncher module, int sms) {
         this.module = module;
         this.sms = sms;
     }
 
     /** y[window] = conv(x, w) (+ bias when non-null). */
-    public void forward(DeviceBuffer x, Shape xs, DeviceBuffer w, Shape ws, DeviceBuffer bias, ConvGeometry g,
-            DeviceBuffer y, Window win, CudaStream stream) {
+    public void forward(DeviceArray x, Shape xs, DeviceArray w, Shape ws, DeviceArray bias, ConvGeometry g,
+            DeviceArray y, Window win, CudaStream stream) {
         ConvLaunch l = ConvLaunch.forward(xs, ws, g, win);
         module.launch(l.kernel(), l.grid(), l.block(), stream,
-                new KernelArgs().buffer(x).buffer(w).buffer(bias).buffer(y).struct(l.params()).build());
+                new KernelArgs().buffer(x).buffer(w).buffer(bias).buffer(y).struct(l.params()));
     }
 
     /** dx[window] = full backward-data sum. */
-    public void backwardData(DeviceBuffer dy, DeviceBuffer w, Shape ws, ConvGeometry g, DeviceBuffer dx, Shape xs,
+    public void backwardData(DeviceArray dy, DeviceArray w, Shape ws, ConvGeometry g, DeviceArray dx, Shape xs,
             Window win, CudaStream stream) {
         ConvLaunch l = ConvLaunch.backwardData(xs, ws, g, win);
         module.launch(l.kernel(), l.grid(), l.block(), stream,
-                new KernelArgs().buffer(dy).buffer(w).buffer(dx).struct(l.params()).build());
+                new KernelArgs().buffer(dy).buffer(w).buffer(dx).struct(l.params()));
     }
 
     /** The workspace (floats) backward-filter needs for this problem. */
@@ -40,42 +40,42 @@ public final class CudaConv {
     }
 
     /** dw (+)= sum over the dy window, through {@code workspace} (see {@link #backwardFilterWorkspace}). */
-    public void backwardFilter(DeviceBuffer x, Shape xs, DeviceBuffer dy, ConvGeometry g, DeviceBuffer dw, Shape ws,
-            Window dyWindow, boolean accumulate, DeviceBuffer workspace, CudaStream stream) {
+    public void backwardFilter(DeviceArray x, Shape xs, DeviceArray dy, ConvGeometry g, DeviceArray dw, Shape ws,
+            Window dyWindow, boolean accumulate, DeviceArray workspace, CudaStream stream) {
         ConvLaunch l = ConvLaunch.backwardFilter(xs, ws, g, dyWindow, sms);
         if (workspace.floats() < l.workspaceFloats()) {
             throw new IllegalArgumentException("workspace has " + workspace.floats() + " floats, needs "
                     + l.workspaceFloats());
         }
         module.launch(l.kernel(), l.grid(), l.block(), stream, new KernelArgs().buffer(x).buffer(dy).buffer(workspace)
-                .struct(l.params()).i(l.splits()).build());
+                .struct(l.params()).i(l.splits()));
         int count = ws.size();
         module.launch("sc_splitk_reduce", ConvLaunch.elementwiseGrid(count, 256), 256, stream, new KernelArgs()
-                .buffer(workspace).buffer(dw).i(count).i(l.splits()).i(accumulate ? 1 : 0).build());
+                .buffer(workspace).buffer(dw).i(count).i(l.splits()).i(accumulate ? 1 : 0));
     }
 
     /** db[k] (+)= sum of dy over N and the window. */
-    public void biasBackward(DeviceBuffer dy, Shape ys, DeviceBuffer db, Window win, boolean accumulate,
+    public void biasBackward(DeviceArray dy, Shape ys, DeviceArray db, Window win, boolean accumulate,
             CudaStream stream) {
         module.launch("sc_bias_grad", new int[] {ys.c(), 1, 1}, 256, stream, new KernelArgs().buffer(dy).buffer(db)
                 .i(ys.n()).i(ys.c()).i(ys.h()).i(ys.w()).i(win.lo(0)).i(win.lo(1)).i(win.extent(0)).i(win.extent(1))
-                .i(accumulate ? 1 : 0).build());
+                .i(accumulate ? 1 : 0));
     }
 
     /**
      * Packs the box {@code [lo, lo+ext)} of a 4-D tensor with dimensions {@code dims} into {@code buf} (row-major
      * box order).
      */
-    public void pack(DeviceBuffer src, int[] dims, int[] lo, int[] ext, DeviceBuffer buf, CudaStream stream) {
+    public void pack(DeviceArray src, int[] dims, int[] lo, int[] ext, DeviceArray buf, CudaStream stream) {
         module.launch("sc_pack4", packGrid(ext), PACK_THREADS, stream,
-                new KernelArgs().buffer(src).buffer(buf).struct(box(dims, lo, ext)).build());
+                new KernelArgs().buffer(src).buffer(buf).struct(box(dims, lo, ext)));
     }
 
     /** Unpacks {@code buf} into the box of {@code dst}, adding when {@code accumulate}. */
-    public void unpack(DeviceBuffer buf, DeviceBuffer dst, int[] dims, int[] lo, int[] ext, boolean accumulate,
+    public void unpack(DeviceArray buf, DeviceArray dst, int[] dims, int[] lo, int[] ext, boolean accumulate,
             CudaStream stream) {
         module.launch("sc_unpack4", packGrid(ext), PACK_THREADS, stream, new KernelArgs().buffer(buf).buffer(dst)
-                .struct(box(dims, lo, ext)).i(accumulate ? 1 : 0).build());
+                .struct(box(dims, lo, ext)).i(accumulate ? 1 : 0));
     }
 
     /** Threads per block of pack/unpack (along the innermost box extent). */

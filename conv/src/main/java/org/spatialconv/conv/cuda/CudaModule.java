@@ -7,12 +7,11 @@ import static jcuda.driver.JCudaDriver.cuModuleUnload;
 
 import java.util.HashMap;
 import java.util.Map;
-import jcuda.Pointer;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 
 /** A loaded module (the kernels' fatbin) with a cache of its functions, and the one place kernels are launched. */
-public final class CudaModule implements AutoCloseable {
+public final class CudaModule implements KernelLauncher, AutoCloseable {
     private final CudaContext context;
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();
@@ -36,15 +35,12 @@ public final class CudaModule implements AutoCloseable {
         });
     }
 
-    /**
-     * Launches {@code kernel} with the given geometry on {@code stream}; {@code args} are the kernel parameters
-     * as built by {@link KernelArgs}.
-     */
-    public void launch(String kernel, int[] grid, int block, CudaStream stream, Pointer args) {
+    @Override
+    public void launch(String kernel, int[] grid, int block, CudaStream stream, KernelArgs args) {
         context.makeCurrent();
         CUfunction f = function(kernel);
-        CudaCheck.check(cuLaunchKernel(f, grid[0], grid[1], grid[2], block, 1, 1, 0, stream.handle(), args, null),
-                "cuLaunchKernel(" + kernel + ")");
+        CudaCheck.check(cuLaunchKernel(f, grid[0], grid[1], grid[2], block, 1, 1, 0, stream.handle(), args.build(),
+                null), "cuLaunchKernel(" + kernel + ")");
     }
 
     @Override

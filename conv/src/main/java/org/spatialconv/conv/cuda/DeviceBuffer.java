@@ -11,7 +11,7 @@ import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
 
 /** float32 device memory owned by a {@link CudaContext}; closing it frees the memory. */
-public final class DeviceBuffer implements AutoCloseable {
+public final class DeviceBuffer implements DeviceArray, AutoCloseable {
     private final CudaContext context;
     private final CUdeviceptr pointer = new CUdeviceptr();
     private final long floats;
@@ -27,12 +27,12 @@ public final class DeviceBuffer implements AutoCloseable {
         context.tracker().opened(this, "DeviceBuffer", floats * Sizeof.FLOAT);
     }
 
-    /** Capacity in floats. */
+    @Override
     public long floats() {
         return floats;
     }
 
-    /** The device pointer (for kernel arguments). */
+    @Override
     public CUdeviceptr pointer() {
         requireOpen();
         return pointer;

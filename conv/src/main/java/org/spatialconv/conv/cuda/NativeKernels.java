@@ -48,7 +48,7 @@ public final class NativeKernels {
 
     /** Why the fatbin is missing, for messages; empty when it is present. */
     public static String missingReason() {
-        if (read(FATBIN) != null) {
+        if (NativeKernels.class.getClassLoader().getResource(FATBIN) != null) {
             return "";
         }
         return buildInfo().map(p -> "kernels were not compiled at build time (" + p.getProperty("cuda.reason", "?") + ")")

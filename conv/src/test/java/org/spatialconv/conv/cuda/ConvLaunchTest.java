@@ -22,8 +22,8 @@ class ConvLaunchTest {
         Shape x = Shape.nchw(1, 16, 1024, 1024);
         Shape w = g.weightShape(16, 16);
         ConvLaunch l = ConvLaunch.forward(x, w, g, Window.full(Shape.nchw(1, 16, 1024, 1024)));
-        assertEquals("sc_conv_fwd_m16", l.kernel());
-        assertArrayEquals(new int[] {1024 * 1024 / 128, 1, 1}, l.grid());
+        assertEquals("sc_conv_fwd_m16n256", l.kernel());
+        assertArrayEquals(new int[] {1024 * 1024 / 256, 1, 1}, l.grid());
         assertEquals(256, l.block());
         assertArrayEquals(new int[] {1, 16, 1024, 1024, 16, 1024, 1024, 1, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, 1024,
             1024, 0}, l.params());
@@ -35,8 +35,17 @@ class ConvLaunchTest {
 
         Shape x3 = Shape.nchw(4, 128, 256, 256);
         ConvLaunch l3 = ConvLaunch.backwardData(x3, g.weightShape(128, 128), g, Window.full(x3));
-        assertEquals("sc_conv_bwd_data_m64", l3.kernel());
-        assertArrayEquals(new int[] {4 * 256 * 256 / 64, 2, 1}, l3.grid());
+        assertEquals("sc_conv_bwd_data_m128n128", l3.kernel());
+        assertArrayEquals(new int[] {4 * 256 * 256 / 128, 1, 1}, l3.grid());
+        assertEquals(256, l3.block());
+
+        Shape x4 = Shape.nchw(1, 64, 512, 512);
+        ConvLaunch l4 = ConvLaunch.forward(x4, g.weightShape(64, 64), g, Window.full(x4));
+        assertEquals("sc_conv_fwd_m64n128", l4.kernel());
+        assertArrayEquals(new int[] {512 * 512 / 128, 1, 1}, l4.grid());
+        assertEquals(128, l4.block(), "the 64x128 tile runs 128 threads");
+        ConvLaunch l5 = ConvLaunch.forward(x4, g.weightShape(64, 64), g, Window.of2d(0, 8, 0, 512));
+        assertEquals("sc_conv_fwd_m64", l5.kernel(), "a thin strip has too few pixels for the big tile");
     }
 
     @Test
@@ -103,5 +112,14 @@ class ConvLaunchTest {
         assertThrows(IllegalArgumentException.class, () -> ConvLaunch.forward(Shape.of(1, 1, 4, 4, 4),
                 Shape.of(1, 1, 1, 1, 1), new ConvGeometry(new int[] {1, 1, 1}, new int[] {1, 1, 1}, new int[3],
                         new int[3], new int[] {1, 1, 1}, 1), new Window(new int[3], new int[] {4, 4, 4})));
+    }
+
+    @Test
+    void poolGeometryIsValidated() {
+        assertThrows(IllegalArgumentException.class, () -> new CudaOps.Pool(2, 2, 1, 1, 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> new CudaOps.Pool(3, 3, 1, 1, 0, 0)
+                .outputShape(Shape.nchw(1, 1, 2, 5)));
+        assertEquals(Shape.nchw(1, 1, 1, 3), new CudaOps.Pool(3, 3, 1, 1, 1, 1).outputShape(Shape.nchw(1, 1, 1, 3)));
+        assertEquals(Shape.nchw(2, 3, 4, 5), new CudaOps.Pool(2, 2, 2, 2, 0, 0).outputShape(Shape.nchw(2, 3, 8, 11)));
     }
 }

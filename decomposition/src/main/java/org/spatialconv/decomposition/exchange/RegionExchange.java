@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.spatialconv.decomposition.comm.Communicator;
 import org.spatialconv.decomposition.comm.Request;
+import org.spatialconv.decomposition.grid.Distribution;
 import org.spatialconv.decomposition.grid.Region;
 
 /**
@@ -34,14 +35,34 @@ public final class RegionExchange {
         this.needs = needs.clone();
     }
 
+    /**
+     * The shuffle that moves a tensor from distribution {@code from} to distribution {@code to} (same global
+     * shape, same number of ranks): each rank needs what it owns in {@code to}.
+     *
+     * @throws IllegalArgumentException if the shapes or rank counts differ
+     */
+    public static RegionExchange shuffle(Distribution from, Distribution to) {
+        if (!java.util.Arrays.equals(from.dims(), to.dims())) {
+            throw new IllegalArgumentException("cannot shuffle between different shapes " + from + " and " + to);
+        }
+        if (from.grid().size() != to.grid().size()) {
+            throw new IllegalArgumentException("cannot shuffle between " + from.grid().size() + " and "
+                    + to.grid().size() + " ranks");
+        }
+        return new RegionExchange(from.owns(), to.owns());
+    }
+
+    /** Number of ranks the plan covers. */
     public int ranks() {
         return provides.length;
     }
 
+    /** What {@code rank} provides. */
     public Region provides(int rank) {
         return provides[rank];
     }
 
+    /** What {@code rank} needs. */
     public Region needs(int rank) {
         return needs[rank];
     }

@@ -32,6 +32,7 @@ public final class Distribution {
         this.dims = dims.clone();
     }
 
+    /** The grid the shape is split over. */
     public ProcessGrid grid() {
         return grid;
     }

@@ -33,6 +33,7 @@ public final class Region {
         return new Region(new int[dims.length], dims);
     }
 
+    /** Number of dimensions. */
     public int rank() {
         return lo.length;
     }
@@ -42,14 +43,17 @@ public final class Region {
         return lo.clone();
     }
 
+    /** Lower bound (inclusive) along {@code d}. */
     public int lo(int d) {
         return lo[d];
     }
 
+    /** Upper bound (exclusive) along {@code d}. */
     public int hi(int d) {
         return hi[d];
     }
 
+    /** Length along {@code d}. */
     public int extent(int d) {
         return hi[d] - lo[d];
     }
@@ -72,6 +76,7 @@ public final class Region {
         return s;
     }
 
+    /** True if some dimension has zero length. */
     public boolean isEmpty() {
         return size() == 0;
     }

@@ -65,10 +65,12 @@ public final class ConvPlan {
         this.push = new RegionExchange(need, own);
     }
 
+    /** The process grid. */
     public ProcessGrid grid() {
         return grid;
     }
 
+    /** The global geometry. */
     public ConvGeometry geometry() {
         return geometry;
     }
@@ -88,10 +90,12 @@ public final class ConvPlan {
         return y;
     }
 
+    /** How the input is split. */
     public Distribution inputDistribution() {
         return xDist;
     }
 
+    /** How the output is split. */
     public Distribution outputDistribution() {
         return yDist;
     }

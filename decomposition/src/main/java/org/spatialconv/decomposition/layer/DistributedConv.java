@@ -56,6 +56,7 @@ public final class DistributedConv {
         this.inPlace = need.equals(block);
     }
 
+    /** The plan this rank executes. */
     public ConvPlan plan() {
         return plan;
     }

@@ -59,6 +59,7 @@ public final class DistributedConvRunner implements AutoCloseable {
         dbRank = new Tensor[p];
     }
 
+    /** The plan the ranks execute. */
     public ConvPlan plan() {
         return plan;
     }

@@ -140,7 +140,8 @@ class RegionExchangeTest {
         for (ProcessGrid[] pair : pairs) {
             Region[] a = new Distribution(pair[0], dims).owns();
             Region[] b = new Distribution(pair[1], dims).owns();
-            RegionExchange plan = new RegionExchange(a, b);
+            RegionExchange plan = RegionExchange.shuffle(new Distribution(pair[0], dims),
+                    new Distribution(pair[1], dims));
             List<Integer> bad = InJvmWorld.launch(a.length, TIMEOUT, comm -> {
                 int r = comm.rank();
                 Block src = Block.allocate(a[r]);
@@ -156,6 +157,17 @@ class RegionExchangeTest {
             checked++;
         }
         assertEquals(pairs.length, checked);
+    }
+
+    @Test
+    void shuffleRejectsMismatchedDistributions() {
+        Distribution a = new Distribution(new ProcessGrid(1, 1, 2, 1), new int[] {1, 2, 6, 6});
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> RegionExchange.shuffle(a, new Distribution(new ProcessGrid(1, 1, 2, 2), new int[] {1, 2, 6, 6})));
+        assertTrue(e.getMessage().contains("between 2 and 4 ranks"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> RegionExchange.shuffle(a, new Distribution(new ProcessGrid(1, 1, 2, 1), new int[] {1, 2, 6, 5})));
+        assertTrue(e.getMessage().contains("different shapes"), e.getMessage());
     }
 
     @Test

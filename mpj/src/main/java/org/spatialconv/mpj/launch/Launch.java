@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -26,8 +25,14 @@ import java.util.Optional;
 public final class Launch implements AutoCloseable {
     private static final long POLL_MS = 20;
     private static final int STDERR_KEPT = 20;
+    /** After the first sign of failure, how long to wait for the reports and exits that name its root. */
+    private static final long ROOT_CAUSE_GRACE_MS = 500;
 
     private final LaunchConfig config;
+    /** Where rank 0's standard output goes unprefixed, other ranks' prefixed with their rank. */
+    private final PrintWriter out;
+    /** Where every rank's standard error goes, prefixed with its rank. */
+    private final PrintWriter err;
     private final Rendezvous rendezvous;
     private final ServerSocket control;
     private final Rank[] ranks;
@@ -37,7 +42,9 @@ public final class Launch implements AutoCloseable {
     private volatile String setupError;
     private long startNanos;
 
-    Launch(LaunchConfig config, Rendezvous rendezvous, ServerSocket control) {
+    Launch(LaunchConfig config, Rendezvous rendezvous, ServerSocket control, PrintWriter out, PrintWriter err) {
+        this.out = out;
+        this.err = err;
         this.config = config;
         this.rendezvous = rendezvous;
         this.control = control;
@@ -62,9 +69,9 @@ public final class Launch implements AutoCloseable {
     void addRank(int rank, String host, Process p) {
         Rank r = new Rank(rank, host, p);
         ranks[rank] = r;
-        daemon("mpj-out-" + rank, () -> pump(p.getInputStream(), System.out, rank == 0 ? "" : "[rank " + rank + "] ",
+        daemon("mpj-out-" + rank, () -> pump(p.getInputStream(), out, rank == 0 ? "" : "[rank " + rank + "] ",
                 null));
-        daemon("mpj-err-" + rank, () -> pump(p.getErrorStream(), System.err, "[rank " + rank + "] ", r.stderr));
+        daemon("mpj-err-" + rank, () -> pump(p.getErrorStream(), err, "[rank " + rank + "] ", r.stderr));
     }
 
     void started() {
@@ -98,8 +105,8 @@ public final class Launch implements AutoCloseable {
                     sleep(POLL_MS);
                 }
             }
-            // Let the failing rank's own report (its exception) arrive before naming the cause.
-            sleep(200);
+            // Let the failing rank's own report (its exception), or its exit, arrive before naming the cause.
+            sleep(ROOT_CAUSE_GRACE_MS);
             String root = rootCause();
             String message = root != null ? root : failure;
             abortAll(message);
@@ -117,13 +124,10 @@ public final class Launch implements AutoCloseable {
         boolean allHello = true;
         for (Rank r : ranks) {
             if (r.failReport != null) {
-                return rootCause();
+                return r.describe(r.failReport);
             }
             if (!r.process.isAlive() && r.process.exitValue() != 0) {
-                int code = r.process.exitValue();
-                String how = code > 128 ? "was killed by signal " + (code - 128) : "exited with status " + code;
-                String last = r.lastStderr();
-                return r.describe(how + (last.isEmpty() ? "" : ": " + last));
+                return exitFailure(r);
             }
             if (r.process.isAlive() && r.hello && now - r.lastBeat > config.heartbeatTimeout().toNanos()) {
                 return r.describe("stopped responding: no heartbeat for " + config.heartbeatTimeout().toSeconds()
@@ -142,17 +146,39 @@ public final class Launch implements AutoCloseable {
     }
 
     /**
-     * The earliest failure a rank reported about itself: it beats exit statuses and reports that only echo a
-     * peer's abort (those ranks send PEERFAIL, which is not recorded).
+     * Names the root failure: the earliest failure a rank reported about itself (its own exception or timeout);
+     * else a rank that died without reporting (crash, kill), since the transport errors its peers then see are
+     * symptoms; else the earliest transport error. Ranks that only echo a peer's abort (PEERFAIL) never count.
      */
     private String rootCause() {
+        Rank first = earliest(false);
+        if (first != null) {
+            return first.describe(first.failReport);
+        }
+        for (Rank r : ranks) {
+            if (r.failReport == null && !r.process.isAlive() && r.process.exitValue() != 0) {
+                return exitFailure(r);
+            }
+        }
+        first = earliest(true);
+        return first == null ? null : first.describe(first.failReport);
+    }
+
+    private Rank earliest(boolean transport) {
         Rank first = null;
         for (Rank r : ranks) {
-            if (r.failReport != null && (first == null || r.failSeq < first.failSeq)) {
+            if (r.failReport != null && r.transport == transport && (first == null || r.failSeq < first.failSeq)) {
                 first = r;
             }
         }
-        return first == null ? null : first.describe(first.failReport);
+        return first;
+    }
+
+    private static String exitFailure(Rank r) {
+        int code = r.process.exitValue();
+        String how = code > 128 ? "was killed by signal " + (code - 128) : "exited with status " + code;
+        String last = r.lastStderr();
+        return r.describe(how + (last.isEmpty() ? "" : ": " + last));
     }
 
     private boolean allExited() {
@@ -174,7 +200,10 @@ public final class Launch implements AutoCloseable {
         }
         for (Rank r : ranks) {
             if (r.process.isAlive()) {
-                System.err.println("[launcher] rank " + r.rank + " still running after abort; killing it");
+                synchronized (err) {
+                    err.println("[launcher] rank " + r.rank + " still running after abort; killing it");
+                    err.flush();
+                }
                 r.process.descendants().forEach(ProcessHandle::destroy);
                 r.process.destroy();
             }
@@ -253,8 +282,9 @@ public final class Launch implements AutoCloseable {
                     return;
                 } else if (line.equals("HB")) {
                     rank.lastBeat = System.nanoTime();
-                } else if (line.startsWith("FAIL ")) {
+                } else if (line.startsWith("FAIL ") || line.startsWith("LOST ")) {
                     rank.failSeq = failures.incrementAndGet();
+                    rank.transport = line.startsWith("LOST ");
                     rank.failReport = line.substring(5);
                 }
                 // PEERFAIL and DONE need no action: exit statuses and the root report decide.
@@ -271,7 +301,7 @@ public final class Launch implements AutoCloseable {
         t.start();
     }
 
-    private static void pump(InputStream in, PrintStream out, String prefix, Deque<String> keep) {
+    private static void pump(InputStream in, PrintWriter out, String prefix, Deque<String> keep) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
@@ -283,7 +313,10 @@ public final class Launch implements AutoCloseable {
                         }
                     }
                 }
-                out.println(prefix + line);
+                synchronized (out) {
+                    out.println(prefix + line);
+                    out.flush();
+                }
             }
         } catch (IOException ignored) {
             // process gone
@@ -309,6 +342,7 @@ public final class Launch implements AutoCloseable {
         volatile long lastBeat;
         volatile String failReport;
         volatile long failSeq;
+        volatile boolean transport;
         private PrintWriter link;
         private Socket socket;
 

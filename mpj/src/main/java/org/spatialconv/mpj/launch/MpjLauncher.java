@@ -2,10 +2,13 @@ package org.spatialconv.mpj.launch;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -24,17 +27,37 @@ public final class MpjLauncher {
 
     /** Launches and waits: returns normally when every rank exited 0, else throws {@link LaunchException}. */
     public static void run(LaunchConfig config) {
-        try (Launch launch = start(config)) {
+        run(config, stdout(), stderr());
+    }
+
+    /** As {@link #run(LaunchConfig)}, with the ranks' output lines forwarded to {@code out} and {@code err}. */
+    public static void run(LaunchConfig config, PrintWriter out, PrintWriter err) {
+        try (Launch launch = start(config, out, err)) {
             launch.await();
         }
     }
 
+    /** As {@link #start(LaunchConfig, PrintWriter, PrintWriter)} with this JVM's standard streams. */
+    public static Launch start(LaunchConfig config) {
+        return start(config, stdout(), stderr());
+    }
+
+    private static PrintWriter stdout() {
+        return new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+    }
+
+    private static PrintWriter stderr() {
+        return new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+    }
+
     /**
-     * Starts the ranks. The caller must {@link Launch#await()} or {@link Launch#close()} the result.
+     * Starts the ranks, forwarding rank 0's standard output to {@code out} as it is and every other line,
+     * prefixed with its rank, to {@code out} or {@code err}. The caller must {@link Launch#await()} or
+     * {@link Launch#close()} the result.
      *
      * @throws LaunchException when a port is already in use or a process cannot be started
      */
-    public static Launch start(LaunchConfig config) {
+    public static Launch start(LaunchConfig config, PrintWriter out, PrintWriter err) {
         boolean allLocal = config.hosts().stream().allMatch(MpjLauncher::isLocal);
         String bind = config.bindHost() != null ? config.bindHost() : allLocal ? "127.0.0.1" : localName();
         ServerSocket rvSocket = bind(allLocal ? bind : null, config.rendezvousPort(), "MPJ rendezvous");
@@ -46,7 +69,7 @@ public final class MpjLauncher {
             throw e;
         }
         Rendezvous rendezvous = new Rendezvous(rvSocket, config.ranks());
-        Launch launch = new Launch(config, rendezvous, ctlSocket);
+        Launch launch = new Launch(config, rendezvous, ctlSocket, out, err);
         try {
             for (int r = 0; r < config.ranks(); r++) {
                 String host = config.hosts().isEmpty() ? "localhost" : config.hosts().get(r);

@@ -129,6 +129,11 @@ public final class MpjThreadsLauncher implements RankLauncher {
             // Record before telling peers, so the first failure named is the root one, not an echo.
             onFailure.accept(rank, t);
             comm.abort(t);
+            try {
+                comm.close(); // releases MPJ's threads and sockets when it can, bounded
+            } catch (RuntimeException ignored) {
+                // cleanup after a failure already recorded
+            }
         }
     }
 

@@ -115,8 +115,9 @@ public final class RankMain {
         } catch (Throwable e) {
             String cause = MpjCommunicator.describe(e);
             boolean elsewhere = world.failedElsewhere() && e instanceof CommunicationException;
-            // Report to the launcher before telling peers, so the launcher sees the root cause first.
-            report(link, elsewhere ? "PEERFAIL" : "FAIL", cause);
+            // Report to the launcher before telling peers, so the launcher sees the root cause first. A transport
+            // error (a closed socket) is usually the symptom of a peer that died, so it is reported apart.
+            report(link, elsewhere ? "PEERFAIL" : transportError(e) ? "LOST" : "FAIL", cause);
             if (!elsewhere) {
                 world.abort(e);
             }
@@ -124,6 +125,17 @@ public final class RankMain {
             e.printStackTrace();
             return EXIT_FAILED;
         }
+    }
+
+    private static boolean transportError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String name = t.getClass().getName();
+            if (t instanceof IOException || name.startsWith("xdev.") || name.startsWith("mpjdev.")
+                    || name.startsWith("mpi.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void report(ControlLink link, String kind, String msg) {

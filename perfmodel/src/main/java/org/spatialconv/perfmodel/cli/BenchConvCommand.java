@@ -15,6 +15,7 @@ import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
 import org.spatialconv.conv.io.AtomicFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -69,6 +70,9 @@ public final class BenchConvCommand extends CliCommand {
             description = "Timed iterations (after " + WARMUP + " warm-up). Default: ${DEFAULT-VALUE}.")
     int iterations;
 
+    @Mixin
+    LaunchOptions launch;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the medians as JSON.")
     Path json;
 
@@ -100,6 +104,9 @@ public final class BenchConvCommand extends CliCommand {
             throw new UserException(e.getMessage(), e);
         }
         LayerExecution.checkGridFits(grid, xs);
+        if (launch.launchIfRequested(spec(), grid)) {
+            return 0; // rank 0 of the launched processes printed the results
+        }
         double flops = 2.0 * g.macs(xs, filters);
 
         SplittableRandom rnd = new SplittableRandom(SEED);
@@ -154,7 +161,7 @@ public final class BenchConvCommand extends CliCommand {
                     s[s.length - 1], gflops[p]);
         }
         out.flush();
-        if (json != null) {
+        if (json != null && MpjRanks.rank() == 0) {
             writeJson(median, gflops, ms, t, flops);
         }
         return 0;

@@ -24,6 +24,11 @@ public abstract class CliCommand implements Callable<Integer> {
         return spec.commandLine().getErr();
     }
 
+    /** This command's picocli model (for options that re-run the command, such as {@code --launch mpj}). */
+    protected CommandSpec spec() {
+        return spec;
+    }
+
     /** The full command name, e.g. {@code spatialconv bench conv}. */
     protected String commandName() {
         return spec.qualifiedName();

@@ -9,6 +9,7 @@ import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
 import org.spatialconv.conv.io.NpyFile;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,6 +50,9 @@ public final class ConvCommand extends CliCommand {
     @Option(names = "--grid", paramLabel = "n,h,w", defaultValue = "1,1,1", converter = GridSpec.Converter.class,
             description = "Process grid over samples, rows, columns. Default: ${DEFAULT-VALUE}.")
     GridSpec grid;
+
+    @Mixin
+    LaunchOptions launch;
 
     @Option(names = "--output", required = true, paramLabel = "Y.npy", description = "Output, N,K,OH,OW.")
     Path output;
@@ -95,12 +99,16 @@ public final class ConvCommand extends CliCommand {
             }
         }
         LayerExecution.checkGridFits(grid, xs);
+        if (launch.launchIfRequested(spec(), grid)) {
+            return 0; // the ranks computed and rank 0 wrote the outputs
+        }
 
-        // 3. data, and the executor (which rejects grids it cannot run)
-        Tensor x = read(input);
-        Tensor w = read(weight);
-        Tensor b = bias == null ? null : read(bias);
-        Tensor gy = gradOutput == null ? null : read(gradOutput);
+        // 3. data (only rank 0 reads when ranks are processes), and the executor (which rejects grids it cannot run)
+        boolean reader = MpjRanks.rank() == 0;
+        Tensor x = reader ? read(input) : Tensor.zeros(xs);
+        Tensor w = reader ? read(weight) : Tensor.zeros(ws);
+        Tensor b = bias == null ? null : reader ? read(bias) : Tensor.zeros(ws.dim(0));
+        Tensor gy = gradOutput == null ? null : reader ? read(gradOutput) : Tensor.zeros(ys);
         Progress progress = new Progress(err(), commandName());
         Map<Path, Tensor> results = new LinkedHashMap<>();
         try (LayerExecutor exec = LayerExecution.open(g, grid, Runtime.getRuntime().availableProcessors())) {
@@ -124,8 +132,10 @@ public final class ConvCommand extends CliCommand {
                 }
             }
         }
-        progress.update("writing outputs");
-        outputs.writeAll(results);
+        if (reader) {
+            progress.update("writing outputs");
+            outputs.writeAll(results);
+        }
         return 0;
     }
 

@@ -45,6 +45,10 @@ public final class LayerExecution {
         if (threads < 1) {
             throw new UserException("--threads must be at least 1, got " + threads);
         }
+        if (MpjRanks.inRank()) {
+            // this process is one MPJ rank of --launch mpj: split over the world communicator
+            return new RankLayerExecutor(MpjRanks.world(), geometry, grid, threads);
+        }
         if (grid.isSingle()) {
             return new LocalLayerExecutor(Backends.create(BACKEND, BackendOptions.threads(threads)), geometry);
         }

@@ -83,6 +83,7 @@ public final class PlanCommand extends CliCommand {
         }
         CostModel m = s.model(gpus);
         Planner.Result r;
+        long t0 = System.nanoTime();
         try {
             r = Planner.plan(m);
         } catch (IllegalArgumentException e) {
@@ -92,6 +93,7 @@ public final class PlanCommand extends CliCommand {
             throw new UserException(s.net().name() + " at " + s.input() + " on " + gpus + " ranks of "
                     + s.machine().name() + " " + r.reason());
         }
+        double searchMs = (System.nanoTime() - t0) / 1e6;
         Plan plan = r.plan();
         Plan baseline = Planner.samplesOnly(m);
         PlanReport.table(out(), plan);
@@ -100,6 +102,8 @@ public final class PlanCommand extends CliCommand {
                 s.machine().name(), s.machine().measured() ? "calibrated" : "built-in numbers, not measured here");
         PlanReport.summary(out(), plan, baseline, baseline.fits() ? null : String.format(
                 "needs %.2f GiB per rank", baseline.memoryBytesPerRank() / (1024.0 * 1024 * 1024)));
+        out().printf("search: %d layers x %d grids in %.0f ms%n", plan.layers().size(), m.grids().size(),
+                searchMs);
         List<StrongScaling.Point> curve = null;
         if (plot != null || json != null) {
             curve = StrongScaling.curve(StrongScaling.rankCounts(gpus), s::model);

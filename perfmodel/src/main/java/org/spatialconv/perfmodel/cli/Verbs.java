@@ -17,6 +17,8 @@ public final class Verbs {
             ConvCommand::new,
             BenchCommand::new,
             PlanCommand::new,
+            CalibrateCommand::new,
+            ValidateCommand::new,
             TrainCommand::new);
 
     /** Benchmarks: {@code spatialconv bench NAME}. */

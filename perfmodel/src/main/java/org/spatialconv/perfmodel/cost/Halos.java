@@ -23,16 +23,18 @@ public final class Halos {
     }
 
     /**
-     * Halo widths for one dimension split in {@code parts}, maximised over the parts.
+     * Halo widths for one dimension split in {@code parts}, each maximised over the parts (the slowest rank).
      *
-     * @param lo       rows needed below the owned input block
-     * @param hi       rows needed above it
+     * @param lo       rows needed below the owned input block (largest over parts)
+     * @param hi       rows needed above it (largest over parts)
+     * @param total    largest {@code lo + hi} of one part: the rows one rank receives
      * @param boundary output rows whose window leaves the owned input (computed after the halo arrives)
-     * @param peers    neighbour parts the halo comes from (more than 2 when a halo spans several blocks)
+     * @param peers    largest number of neighbour parts one part receives from (more than 2 when a halo spans
+     *                 several blocks)
      */
-    public record DimHalo(int lo, int hi, int boundary, int peers) {
+    public record DimHalo(int lo, int hi, int total, int boundary, int peers) {
         /** No halo. */
-        public static final DimHalo NONE = new DimHalo(0, 0, 0, 0);
+        public static final DimHalo NONE = new DimHalo(0, 0, 0, 0, 0);
     }
 
     /** Inclusive input range {@code [a, b]} needed for outputs {@code [o0, o1)} along dimension s (0 = H). */
@@ -74,7 +76,10 @@ public final class Halos {
         }
         int maxLo = 0;
         int maxHi = 0;
+        int maxTotal = 0;
+        int maxPeers = 0;
         int maxBoundary = 0;
+        int smallest = Math.max(1, in / parts);
         for (int i = 0; i < parts; i++) {
             int o0 = Blocks.start(out, parts, i);
             int o1 = o0 + Blocks.size(out, parts, i);
@@ -86,8 +91,12 @@ public final class Halos {
             long[] r = need(spec, s, o0, o1);
             long a = Math.max(0, r[0]);
             long b = Math.min(in - 1, r[1]);
-            maxLo = (int) Math.max(maxLo, i0 - a);
-            maxHi = (int) Math.max(maxHi, b - (i1 - 1));
+            int lo = (int) Math.max(0, i0 - a);
+            int hi = (int) Math.max(0, b - (i1 - 1));
+            maxLo = Math.max(maxLo, lo);
+            maxHi = Math.max(maxHi, hi);
+            maxTotal = Math.max(maxTotal, lo + hi);
+            maxPeers = Math.max(maxPeers, (lo + smallest - 1) / smallest + (hi + smallest - 1) / smallest);
             int boundary = 0;
             for (int o = o0; o < o1; o++) {
                 long[] w = need(spec, s, o, o + 1);
@@ -97,8 +106,6 @@ public final class Halos {
             }
             maxBoundary = Math.max(maxBoundary, boundary);
         }
-        int smallest = Math.max(1, in / parts);
-        int peers = (maxLo + smallest - 1) / smallest + (maxHi + smallest - 1) / smallest;
-        return new DimHalo(maxLo, maxHi, maxBoundary, peers);
+        return new DimHalo(maxLo, maxHi, maxTotal, maxBoundary, maxPeers);
     }
 }

@@ -11,13 +11,13 @@ package org.spatialconv.perfmodel.cost;
  * @param fwd            forward time with overlap: {@code max(T_interior, T_halo) + T_boundary}
  * @param bwd            backward time with overlap
  * @param collective     batch-norm statistics / loss allreduces on the critical path, seconds
- * @param gradAllreduce  allreduce of this layer's weight gradients, seconds (overlappable with backward)
+ * @param gradBytes      bytes of this layer's weight gradients (allreduced, overlappable with backward)
  * @param haloBytes      bytes received per forward halo exchange
  * @param keptBytes      bytes kept for backward (output block, input halos)
  * @param transientBytes bytes needed only while the layer runs (workspace, gradient buffers)
  */
 public record LayerCost(Grid grid, double fwdCompute, double bwdCompute, double haloFwd, double haloBwd,
-        double fwd, double bwd, double collective, double gradAllreduce, long haloBytes, long keptBytes,
+        double fwd, double bwd, double collective, long gradBytes, long haloBytes, long keptBytes,
         long transientBytes) {
 
     /** Time on the critical path of the iteration (forward + backward + collectives), seconds. */

@@ -55,21 +55,21 @@ final class LayerCostCalculator {
         Halos.DimHalo hh = spatial ? m.halo(layer, 0, g.h()) : Halos.DimHalo.NONE;
         Halos.DimHalo hw = spatial ? m.halo(layer, 1, g.w()) : Halos.DimHalo.NONE;
         long perPlane = nl * in.c();
-        long hBytes = perPlane * (hh.lo() + hh.hi()) * win * FLOAT;
-        long wBytes = perPlane * hin * (hw.lo() + hw.hi()) * FLOAT;
-        int cornersH = (hh.lo() > 0 ? 1 : 0) + (hh.hi() > 0 ? 1 : 0);
-        int cornersW = (hw.lo() > 0 ? 1 : 0) + (hw.hi() > 0 ? 1 : 0);
-        long cBytes = perPlane * (long) (hh.lo() + hh.hi()) * (hw.lo() + hw.hi()) * FLOAT;
+        long hBytes = perPlane * hh.total() * win * FLOAT;
+        long wBytes = perPlane * hin * hw.total() * FLOAT;
+        // one corner message per pair of sides that both have a halo
+        int corners = hh.peers() * hw.peers();
+        long cBytes = perPlane * (long) hh.total() * hw.total() * FLOAT;
         boolean crossH = m.crossesNode(g, 1);
         boolean crossW = m.crossesNode(g, 2);
         double halo = hh.peers() * m.alpha(crossH) + hBytes * m.beta(crossH)
                 + hw.peers() * m.alpha(crossW) + wBytes * m.beta(crossW)
-                + cornersH * cornersW * m.alpha(crossH || crossW) + cBytes * m.beta(crossH || crossW)
+                + corners * m.alpha(crossH || crossW) + cBytes * m.beta(crossH || crossW)
                 + 2.0 * (hBytes + wBytes + cBytes) / bw;
         long haloBytes = hBytes + wBytes + cBytes;
         double interior = hl * wl == 0 ? 0
                 : (double) Math.max(0, hl - hh.boundary()) * Math.max(0, wl - hw.boundary()) / (hl * wl);
-        int strips = cornersH + cornersW;
+        int strips = hh.peers() + hw.peers();
 
         double fwdC;
         double bwdData;
@@ -108,7 +108,7 @@ final class LayerCostCalculator {
         }
         double fwd = overlap(fwdC, halo, interior, strips, overhead);
         double bwd = overlap(bwdData, halo, interior, strips, overhead) + bwdFilter;
-        double grad = CostModel.hasWeights(spec) ? m.allreduce(spec.paramCount(ins) * FLOAT) : 0;
+        long grad = CostModel.hasWeights(spec) ? spec.paramCount(ins) * FLOAT : 0;
         long kept = (spec instanceof LossSpec ? 0 : outLocal * FLOAT) + haloBytes;
         return new LayerCost(g, fwdC, bwdData + bwdFilter, halo, halo, fwd, bwd, collective, grad, haloBytes, kept,
                 scratch);

@@ -12,8 +12,9 @@ import org.spatialconv.perfmodel.net.TensorShape;
 /**
  * A distribution for every layer, evaluated by a {@link CostModel}. The iteration time is the sum of every
  * layer's forward, backward and collective time and every shuffle (the additive objective the search minimises)
- * plus the part of the weight-gradient allreduces that backward compute does not hide: allreduces start in
- * backward order as each layer's gradients are ready and run one at a time.
+ * plus the part of the weight-gradient allreduces that backward compute does not hide. Gradients are allreduced
+ * in buckets of {@link #BUCKET_BYTES} (as PyTorch DDP does) filled in backward order; a bucket starts when its last
+ * layer's backward is done and buckets run one at a time.
  *
  * @param ranks               P
  * @param inputGrid           distribution the input is loaded in
@@ -26,6 +27,8 @@ import org.spatialconv.perfmodel.net.TensorShape;
  */
 public record Plan(int ranks, Grid inputGrid, List<LayerPlan> layers, double objective, double exposedAllreduce,
         long memoryBytesPerRank, long memoryBudget) {
+    /** Gradient bucket size: 25 MiB, PyTorch DistributedDataParallel's default {@code bucket_cap_mb}. */
+    public static final long BUCKET_BYTES = 25L << 20;
 
     /** Predicted iteration time, seconds. */
     public double iterationSeconds() {
@@ -62,7 +65,7 @@ public record Plan(int ranks, Grid inputGrid, List<LayerPlan> layers, double obj
             kept += c.keptBytes();
             scratch = Math.max(scratch, c.transientBytes());
         }
-        double exposed = exposedAllreduce(out);
+        double exposed = exposedAllreduce(m, out);
         long memory = kept + scratch + m.paramStateBytes();
         return new Plan(m.ranks(), inputGrid, List.copyOf(out), objective, exposed, memory,
                 m.machine().device().usableBytes());
@@ -77,14 +80,18 @@ public record Plan(int ranks, Grid inputGrid, List<LayerPlan> layers, double obj
         return evaluate(m, g, grids);
     }
 
-    private static double exposedAllreduce(List<LayerPlan> layers) {
+    /** Gradient allreduce time not hidden behind backward compute, seconds. */
+    static double exposedAllreduce(CostModel m, List<LayerPlan> layers) {
         double t = 0;
         double busy = 0;
+        long bucket = 0;
         for (int i = layers.size() - 1; i >= 0; i--) {
             LayerCost c = layers.get(i).cost();
             t += c.bwd() + c.collective() / 2 + layers.get(i).shuffleIn() / 2;
-            if (c.gradAllreduce() > 0) {
-                busy = Math.max(busy, t) + c.gradAllreduce();
+            bucket += c.gradBytes();
+            if (bucket >= BUCKET_BYTES || (i == 0 && bucket > 0)) {
+                busy = Math.max(busy, t) + m.allreduce(bucket);
+                bucket = 0;
             }
         }
         return Math.max(0, busy - t);

@@ -40,7 +40,7 @@ public final class Planner {
         }
         Plan fastest = solve(m, 0);
         if (fastest.fits()) {
-            return new Result(fastest, true, null);
+            return new Result(bestOf(m, fastest), true, null);
         }
         double scale = fastest.objective() / Math.max(1, fastest.memoryBytesPerRank());
         double lambda = scale;
@@ -81,7 +81,23 @@ public final class Planner {
                 lo = mid;
             }
         }
-        return new Result(feasible, true, null);
+        return new Result(bestOf(m, feasible), true, null);
+    }
+
+    /**
+     * The DP minimises the additive objective; the exposed gradient allreduce is evaluated afterwards, so a
+     * uniform plan can still win on iteration time. Returns the fastest fitting plan among {@code found} and every
+     * uniform grid.
+     */
+    private static Plan bestOf(CostModel m, Plan found) {
+        Plan best = found;
+        for (Grid g : m.grids()) {
+            Plan u = Plan.uniform(m, g);
+            if (u.fits() && u.iterationSeconds() < best.iterationSeconds()) {
+                best = u;
+            }
+        }
+        return best;
     }
 
     /** The exact minimiser of {@code Σ (time + λ·(kept + scratch bytes)) + Σ shuffles}, evaluated. */

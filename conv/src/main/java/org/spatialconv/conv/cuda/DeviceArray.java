@@ -1,0 +1,12 @@
+package org.spatialconv.conv.cuda;
+
+import jcuda.driver.CUdeviceptr;
+
+/** Float32 device memory as kernels see it: a pointer and a capacity. {@link DeviceBuffer} is the real one. */
+public interface DeviceArray {
+    /** Capacity in floats. */
+    long floats();
+
+    /** The device pointer passed to kernels. */
+    CUdeviceptr pointer();
+}

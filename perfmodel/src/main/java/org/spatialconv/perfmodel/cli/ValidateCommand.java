@@ -1,0 +1,124 @@
+package org.spatialconv.perfmodel.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import org.spatialconv.perfmodel.cost.CostModel;
+import org.spatialconv.perfmodel.cost.Grid;
+import org.spatialconv.perfmodel.search.AutoStrategy;
+import org.spatialconv.perfmodel.search.LayerPlan;
+import org.spatialconv.perfmodel.search.Plan;
+import org.spatialconv.perfmodel.train.TrainConfig;
+import org.spatialconv.perfmodel.train.TrainResult;
+import org.spatialconv.perfmodel.train.Trainer;
+import org.spatialconv.conv.io.AtomicFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code spatialconv validate}: predicts a training iteration on in-JVM ranks with a (calibrated) profile, runs
+ * it with the trainer, and prints predicted against measured time per iteration and memory per rank. The trainer
+ * runs one grid for every spatial layer, so the uniform plan of that grid is what is predicted. Per-layer times
+ * are predicted only: the distributed network is not instrumented per layer, so {@code measured_ms} per layer
+ * is null.
+ */
+@Command(name = "validate", mixinStandardHelpOptions = true, versionProvider = SpatialconvCli.Version.class,
+        sortOptions = false, description = {"Predicts and measures a training iteration on in-JVM ranks."})
+public final class ValidateCommand extends CliCommand {
+    @Option(names = "--model", required = true, paramLabel = "unet|meshnet|resnet50|FILE.json",
+            description = "Built-in model or JSON network file.")
+    String model;
+
+    @Option(names = "--sample", required = true, paramLabel = "HxW", description = "Sample size.")
+    String sample;
+
+    @Option(names = "--batch", required = true, paramLabel = "N", description = "Mini-batch size.")
+    int batch;
+
+    @Option(names = "--ranks", required = true, paramLabel = "R", description = "In-JVM ranks.")
+    int ranks;
+
+    @Option(names = "--grid", paramLabel = "n,h,w", description = "Grid to run (default: the planner's best).")
+    String grid;
+
+    @Option(names = "--machine", defaultValue = "cpu-local", paramLabel = "PROFILE.json",
+            description = "Profile from 'calibrate' (default: ${DEFAULT-VALUE}, not measured).")
+    String machine;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "T", description = "Kernel threads per rank.")
+    int threads;
+
+    @Option(names = "--steps", defaultValue = "3", paramLabel = "S",
+            description = "Steps; the first is a warm-up when S > 1. Default: ${DEFAULT-VALUE}.")
+    int steps;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the comparison as JSON.")
+    Path json;
+
+    @Override
+    protected int execute() throws Exception {
+        if (ranks < 1 || threads < 1 || steps < 1) {
+            throw new UserException("--ranks, --threads and --steps must be >= 1");
+        }
+        PlanCommand.checkOutput(json, "--json");
+        PlanCommand.Setup s = PlanCommand.Setup.of(model, sample, batch, machine, null, "sgd", "global");
+        CostModel m = s.model(ranks);
+        Grid g;
+        try {
+            g = grid != null ? Grid.parse(grid)
+                    : AutoStrategy.choose(s.net(), s.input(), ranks, s.machine(), s.options()).grid();
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage(), e);
+        }
+        if (g.size() != ranks) {
+            throw new UserException("--grid " + g + " has " + g.size() + " ranks but --ranks is " + ranks);
+        }
+        Plan predicted = Plan.uniform(m, g);
+        TrainConfig cfg = new TrainConfig(s.net(), s.input().h(), s.input().w(), batch,
+                new int[] {g.n(), g.h(), g.w()}, steps, 1, threads, "sgd", 1e-3, 10);
+        TrainResult r;
+        try {
+            r = Trainer.run(cfg, step -> err().printf(Locale.ROOT, "\rvalidate: step %d/%d", step + 1, steps));
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage(), e);
+        }
+        err().println();
+        double[] t = r.stepSeconds();
+        double[] timed = steps > 1 ? Arrays.copyOfRange(t, 1, t.length) : t.clone();
+        Arrays.sort(timed);
+        double measured = timed[timed.length / 2];
+        double pred = predicted.iterationSeconds();
+        out().printf(Locale.ROOT, "%-28s %-10s %12s %12s%n", "layer", "grid", "predicted ms", "measured ms");
+        for (LayerPlan l : predicted.layers()) {
+            out().printf(Locale.ROOT, "%-28s %-10s %12.3f %12s%n", l.name(), l.cost().grid(), l.seconds() * 1e3,
+                    "-");
+        }
+        out().printf(Locale.ROOT, "iteration on grid %s: predicted %.1f ms, measured %.1f ms (median of %d), "
+                + "error %+.1f%%%n", g, pred * 1e3, measured * 1e3, timed.length, (pred - measured) / measured * 100);
+        out().printf(Locale.ROOT, "memory per rank: predicted %.1f MiB, measured peak heap %.1f MiB%n",
+                predicted.memoryBytesPerRank() / 1048576.0, r.peakBytesPerRank() / 1048576.0);
+        if (json != null) {
+            ObjectNode root = PlanReport.MAPPER.createObjectNode();
+            root.put("grid", g.toString());
+            ArrayNode layers = root.putArray("layers");
+            for (LayerPlan l : predicted.layers()) {
+                ObjectNode o = layers.addObject();
+                o.put("name", l.name());
+                o.put("predicted_ms", l.seconds() * 1e3);
+                o.putNull("measured_ms");
+            }
+            ObjectNode it = root.putObject("iteration");
+            it.put("predicted_ms", pred * 1e3);
+            it.put("measured_ms", measured * 1e3);
+            ObjectNode mem = root.putObject("memory");
+            mem.put("predicted_bytes_per_rank", predicted.memoryBytesPerRank());
+            mem.put("measured_peak_bytes_per_rank", r.peakBytesPerRank());
+            String text = PlanReport.MAPPER.writeValueAsString(root);
+            AtomicFiles.write(json, tmp -> Files.writeString(tmp, text));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,214 @@
+package org.spatialconv.perfmodel.machine;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.spatialconv.conv.Backend;
+import org.spatialconv.conv.ConvGeometry;
+import org.spatialconv.conv.Shape;
+import org.spatialconv.conv.Tensor;
+import org.spatialconv.decomposition.comm.jvm.InJvmWorld;
+import org.spatialconv.perfmodel.net.ConvSpec;
+import org.spatialconv.perfmodel.net.Layer;
+import org.spatialconv.perfmodel.net.NetworkSpec;
+import org.spatialconv.perfmodel.net.TensorShape;
+
+/**
+ * Measures the machine at hand: memory bandwidth (array copies), convolution timings of every distinct conv
+ * configuration of the given networks over a grid of local output sizes (through a {@link Backend}), and the
+ * α/β of exchanges between in-JVM ranks (ping-pong). Each timing is the minimum of {@link #REPEATS} runs after
+ * one warm-up, so one descheduled run does not skew the table.
+ */
+public final class Calibration {
+    /** Timed runs per measurement (the minimum is kept). */
+    public static final int REPEATS = 3;
+    private static final int COPY_FLOATS = 16 << 20;
+    private static final int PING_ROUNDS = 200;
+    private static final int BIG_FLOATS = 1 << 20;
+
+    private Calibration() {
+    }
+
+    /** One conv configuration to time: a conv layer's spec and its input channels. */
+    public record ConvConfig(ConvSpec spec, int inChannels) {
+    }
+
+    /** Distinct conv configurations of the given networks (deduplicated by the table key). */
+    public static List<ConvConfig> convConfigs(List<NetworkSpec> nets, List<TensorShape> inputs) {
+        Map<String, ConvConfig> out = new LinkedHashMap<>();
+        for (int i = 0; i < nets.size(); i++) {
+            NetworkSpec net = nets.get(i);
+            Map<String, TensorShape> shapes = net.inferShapes(inputs.get(i));
+            for (Layer l : net.layers()) {
+                if (l.spec() instanceof ConvSpec c) {
+                    int in = shapes.get(l.inputs().get(0)).c();
+                    String key = ConvTiming.key("fwd", in, c.outChannels(), c.kernel().h(), c.kernel().w(),
+                            c.stride().h(), c.dilation().h(), c.groups());
+                    out.putIfAbsent(key, new ConvConfig(c, in));
+                }
+            }
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    /** Best-of bandwidth of copying a 64 MiB float array (read + write), bytes/s. */
+    public static double memoryBandwidth() {
+        float[] a = new float[COPY_FLOATS];
+        float[] b = new float[COPY_FLOATS];
+        Arrays.fill(a, 1f);
+        double best = Double.MAX_VALUE;
+        for (int r = 0; r < REPEATS + 1; r++) {
+            long t0 = System.nanoTime();
+            System.arraycopy(a, 0, b, 0, COPY_FLOATS);
+            long t = System.nanoTime() - t0;
+            if (r > 0) {
+                best = Math.min(best, t / 1e9);
+            }
+        }
+        return 2.0 * COPY_FLOATS * 4 / best;
+    }
+
+    /**
+     * Times fwd, bwd-data and bwd-filter of each configuration at square local outputs of the given sides
+     * (one sample). Sides whose forward exceeds {@code maxFlops} are skipped (except the smallest), so a
+     * calibration stays within minutes. {@code progress} receives a line per measurement.
+     */
+    public static List<ConvTiming> convTimings(Backend backend, List<ConvConfig> configs, int[] sides,
+            double maxFlops, Consumer<String> progress) {
+        List<ConvTiming> out = new ArrayList<>();
+        for (ConvConfig cfg : configs) {
+            ConvSpec c = cfg.spec();
+            ConvGeometry g = c.geometry();
+            for (int si = 0; si < sides.length; si++) {
+                int side = sides[si];
+                double flops = 2.0 * c.outChannels() * side * side * (cfg.inChannels() / c.groups())
+                        * c.kernel().h() * c.kernel().w();
+                if (si > 0 && flops > maxFlops) {
+                    progress.accept("skip " + describe(cfg) + " at " + side + "x" + side);
+                    continue;
+                }
+                int ih = inputSize(side, c.kernel().h(), c.stride().h(), c.padLo().h() + c.padHi().h(),
+                        c.dilation().h());
+                int iw = inputSize(side, c.kernel().w(), c.stride().w(), c.padLo().w() + c.padHi().w(),
+                        c.dilation().w());
+                Tensor x = random(Shape.nchw(1, cfg.inChannels(), ih, iw));
+                Tensor w = random(g.weightShape(cfg.inChannels(), c.outChannels()));
+                Shape ys = g.outputShape(x.shape(), w.shape());
+                Tensor y = Tensor.zeros(ys);
+                Tensor dy = random(ys);
+                Tensor dx = Tensor.zeros(x.shape());
+                Tensor dw = Tensor.zeros(w.shape());
+                double fwd = time(() -> backend.convForward(x, w, null, g, y));
+                double bd = time(() -> backend.convBackwardData(dy, w, g, dx));
+                double bf = time(() -> backend.convBackwardFilter(x, dy, g, dw));
+                String[] passes = {"fwd", "bwd_data", "bwd_filter"};
+                double[] secs = {fwd, bd, bf};
+                for (int p = 0; p < 3; p++) {
+                    out.add(new ConvTiming(passes[p], cfg.inChannels(), c.outChannels(), c.kernel().h(),
+                            c.kernel().w(), c.stride().h(), c.dilation().h(), c.groups(), 1, ys.h(), ys.w(),
+                            secs[p]));
+                }
+                progress.accept(describe(cfg) + " at " + ys.h() + "x" + ys.w() + String.format(
+                        ": fwd %.2f ms", fwd * 1e3));
+            }
+        }
+        return out;
+    }
+
+    /** Median achieved rate (FLOP/s) of the forward timings. */
+    public static double achievedRate(List<ConvTiming> timings) {
+        List<Double> rates = new ArrayList<>();
+        for (ConvTiming t : timings) {
+            if (t.pass().equals("fwd")) {
+                double flops = 2.0 * t.n() * t.k() * t.h() * t.w() * (t.c() / t.groups()) * t.kh() * t.kw();
+                rates.add(flops / t.seconds());
+            }
+        }
+        if (rates.isEmpty()) {
+            return Double.NaN;
+        }
+        rates.sort(Double::compare);
+        return rates.get(rates.size() / 2);
+    }
+
+    /**
+     * α and β between two in-JVM ranks: half the round-trip time of a 1-float ping-pong, and the extra time per
+     * byte of a 4 MiB message. Returns {alpha seconds, bandwidth bytes/s}.
+     */
+    public static double[] inJvmLink() {
+        List<double[]> r = InJvmWorld.launch(2, Duration.ofMinutes(2), comm -> {
+            float[] small = new float[1];
+            float[] big = new float[BIG_FLOATS];
+            int peer = 1 - comm.rank();
+            double bestSmall = Double.MAX_VALUE;
+            double bestBig = Double.MAX_VALUE;
+            for (int round = 0; round < PING_ROUNDS; round++) {
+                long t0 = System.nanoTime();
+                pingPong(comm, small, peer);
+                bestSmall = Math.min(bestSmall, (System.nanoTime() - t0) / 2e9);
+            }
+            for (int round = 0; round < REPEATS + 1; round++) {
+                long t0 = System.nanoTime();
+                pingPong(comm, big, peer);
+                bestBig = Math.min(bestBig, (System.nanoTime() - t0) / 2e9);
+            }
+            return new double[] {bestSmall, bestBig};
+        });
+        double alpha = r.get(0)[0];
+        double perByte = Math.max(1e-15, (r.get(0)[1] - alpha) / (BIG_FLOATS * 4.0));
+        return new double[] {alpha, 1 / perByte};
+    }
+
+    private static void pingPong(org.spatialconv.decomposition.comm.Communicator comm, float[] buf, int peer) {
+        if (comm.rank() == 0) {
+            comm.send(buf, 0, buf.length, peer, 7);
+            comm.recv(buf, 0, buf.length, peer, 8);
+        } else {
+            comm.recv(buf, 0, buf.length, peer, 7);
+            comm.send(buf, 0, buf.length, peer, 8);
+        }
+    }
+
+    private static String describe(ConvConfig cfg) {
+        ConvSpec c = cfg.spec();
+        return "conv " + cfg.inChannels() + "->" + c.outChannels() + " " + c.kernel() + "/" + c.stride()
+                + (c.dilation().h() > 1 ? " dil " + c.dilation() : "");
+    }
+
+    private static int inputSize(int out, int k, int stride, int pad, int dil) {
+        return Math.max(1, (out - 1) * stride + dil * (k - 1) + 1 - pad);
+    }
+
+    private static Tensor random(Shape s) {
+        Tensor t = Tensor.zeros(s);
+        float[] d = t.data();
+        java.util.Random rnd = new java.util.Random(42);
+        for (int i = 0; i < d.length; i++) {
+            d[i] = rnd.nextFloat() - 0.5f;
+        }
+        return t;
+    }
+
+    private static double time(Runnable r) {
+        r.run();
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < REPEATS; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        return best;
+    }
+
+    /** Distinct sides, sorted. */
+    public static int[] sides(List<Integer> list) {
+        Set<Integer> s = new LinkedHashSet<>(list);
+        return s.stream().mapToInt(Integer::intValue).sorted().toArray();
+    }
+}

@@ -1,0 +1,57 @@
+package org.spatialconv.perfmodel.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.spatialconv.perfmodel.machine.MachineProfile;
+import org.spatialconv.perfmodel.machine.Profiles;
+import picocli.CommandLine;
+
+class CalibrateCommandTest {
+    private String out;
+    private String err;
+
+    private int run(String... args) {
+        CommandLine cl = SpatialconvCli.commandLine();
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        cl.setOut(new PrintWriter(o));
+        cl.setErr(new PrintWriter(e));
+        int code = cl.execute(args);
+        out = o.toString();
+        err = e.toString();
+        return code;
+    }
+
+    @Test
+    void writesAMeasuredProfileThatPlanReads(@TempDir Path dir) {
+        Path p = dir.resolve("here.json");
+        assertEquals(0, run("calibrate", "--models", "unet", "--sizes", "4,6", "--max-gflop", "0.0001", "--out",
+                p.toString()), err);
+        assertTrue(err.contains("] "), "progress bar: " + err);
+        MachineProfile m = Profiles.resolve(p.toString());
+        assertTrue(m.measured());
+        assertFalse(m.convTable().isEmpty());
+        assertEquals(0, m.convTable().entries().size() % 3, "fwd, bwd_data and bwd_filter per shape");
+        assertTrue(m.device().peakFlops() > 0 && m.intra().bandwidth() > 0);
+        assertEquals(0, run("plan", "--model", "unet", "--sample", "64x64", "--batch", "2", "--gpus", "2",
+                "--machine", p.toString()), err);
+        assertTrue(out.contains("(calibrated)"), out);
+    }
+
+    @Test
+    void badBackendIsOneLine(@TempDir Path dir) {
+        Path p = dir.resolve("x.json");
+        assertEquals(2, run("calibrate", "--backend", "tpu", "--models", "unet", "--sizes", "4", "--out",
+                p.toString()));
+        assertTrue(err.lines().anyMatch(l -> l.startsWith("spatialconv: error: backend 'tpu'")), err);
+        assertFalse(Files.exists(p));
+    }
+}

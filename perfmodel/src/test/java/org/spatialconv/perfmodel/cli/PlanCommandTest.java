@@ -1,0 +1,88 @@
+package org.spatialconv.perfmodel.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class PlanCommandTest {
+    private String out;
+    private String err;
+
+    private int run(String... args) {
+        CommandLine cl = SpatialconvCli.commandLine();
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        cl.setOut(new PrintWriter(o));
+        cl.setErr(new PrintWriter(e));
+        int code = cl.execute(args);
+        out = o.toString();
+        err = e.toString();
+        return code;
+    }
+
+    @Test
+    void plansMeshnetAndWritesJsonAndPlots(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("plan.json");
+        Path svg = dir.resolve("scaling.svg");
+        assertEquals(0, run("plan", "--model", "meshnet", "--sample", "2048x2048", "--batch", "4", "--gpus", "16",
+                "--json", json.toString(), "--plot", svg.toString()), err);
+        assertTrue(out.contains("predicted iteration time:"), out);
+        assertTrue(out.contains("sample-parallel baseline: does not fit"), out);
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        assertEquals(47, j.get("layers").size());
+        JsonNode first = j.get("layers").get(0);
+        for (String k : new String[] {"name", "grid", "predicted_ms", "memory_bytes"}) {
+            assertTrue(first.has(k), k);
+        }
+        assertTrue(first.get("grid").asText().matches("\\d+,\\d+,\\d+"));
+        assertTrue(j.get("predicted_ms").asDouble() > 0);
+        assertTrue(j.get("baseline_ms").isNull());
+        assertTrue(j.get("memory_bytes_per_rank").asLong() > 0);
+        String s = Files.readString(svg);
+        assertTrue(s.startsWith("<svg") && s.contains("<line"), "svg");
+
+        Path png = dir.resolve("scaling.png");
+        assertEquals(0, run("plan", "--model", "resnet50", "--sample", "224x224", "--batch", "32", "--gpus", "8",
+                "--machine", "h100", "--plot", png.toString()), err);
+        byte[] head = Files.readAllBytes(png);
+        assertEquals((byte) 0x89, head[0]);
+        assertEquals('P', head[1]);
+        assertTrue(out.contains("planned speedup"), out);
+    }
+
+    @Test
+    void badInputIsOneLineAndNoFiles(@TempDir Path dir) {
+        Path json = dir.resolve("x.json");
+        String[][] bad = {
+            {"--model", "vgg", "--sample", "64x64", "--batch", "1", "--gpus", "2"},
+            {"--model", "unet", "--sample", "64x64", "--batch", "1", "--gpus", "2", "--machine", "summit"},
+            {"--model", "unet", "--sample", "16x16", "--batch", "1", "--gpus", "1024"},
+            {"--model", "unet", "--sample", "64by64", "--batch", "1", "--gpus", "2"},
+            {"--model", "unet", "--sample", "60x60", "--batch", "1", "--gpus", "2"},
+            {"--model", "meshnet", "--sample", "2048x2048", "--batch", "64", "--gpus", "2", "--memory", "1"},
+        };
+        String[] expect = {"unknown model 'vgg'", "unknown machine 'summit'", "larger than the total extent",
+            "--sample must be HxW", "layer '", "does not fit: needs"};
+        for (int i = 0; i < bad.length; i++) {
+            String[] args = new String[bad[i].length + 3];
+            args[0] = "plan";
+            System.arraycopy(bad[i], 0, args, 1, bad[i].length);
+            args[args.length - 2] = "--json";
+            args[args.length - 1] = json.toString();
+            assertEquals(2, run(args), String.join(" ", args));
+            assertEquals(1, err.strip().lines().count(), err);
+            assertTrue(err.startsWith("spatialconv: error: ") && err.contains(expect[i]), err);
+            assertFalse(Files.exists(json));
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package org.spatialconv.perfmodel.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ValidateCommandTest {
+    private String out;
+    private String err;
+
+    private int run(String... args) {
+        CommandLine cl = SpatialconvCli.commandLine();
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        cl.setOut(new PrintWriter(o));
+        cl.setErr(new PrintWriter(e));
+        int code = cl.execute(args);
+        out = o.toString();
+        err = e.toString();
+        return code;
+    }
+
+    @Test
+    void predictsAndMeasuresATinyUnet(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("v.json");
+        assertEquals(0, run("validate", "--model", "unet", "--sample", "32x32", "--batch", "2", "--ranks", "2",
+                "--grid", "1,2,1", "--steps", "2", "--json", json.toString()), err);
+        assertTrue(out.contains("iteration on grid 1,2,1: predicted"), out);
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        assertTrue(j.get("iteration").get("predicted_ms").asDouble() > 0);
+        assertTrue(j.get("iteration").get("measured_ms").asDouble() > 0);
+        assertEquals(68, j.get("layers").size());
+        assertTrue(j.get("layers").get(0).has("predicted_ms") && j.get("layers").get(0).has("measured_ms"));
+    }
+
+    @Test
+    void gridOfWrongSizeIsOneLine(@TempDir Path dir) {
+        Path json = dir.resolve("v.json");
+        assertEquals(2, run("validate", "--model", "unet", "--sample", "32x32", "--batch", "2", "--ranks", "2",
+                "--grid", "1,2,2", "--json", json.toString()));
+        assertTrue(err.startsWith("spatialconv: error: --grid 1,2,2 has 4 ranks"), err);
+        assertFalse(Files.exists(json));
+    }
+}
