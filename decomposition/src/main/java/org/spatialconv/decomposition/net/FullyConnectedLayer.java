@@ -9,8 +9,10 @@ import org.spatialconv.conv.layers.FullyConnected;
 import org.spatialconv.conv.layers.Parameter;
 
 /**
- * Fully connected layer on a replicated input (the network gathers a distributed input first): every rank
- * computes the same small product, so its parameter gradients are already the global ones and are not summed.
+ * Fully connected layer, sample-parallel: the network shuffles its input to {@link Placement#samples} (each rank
+ * a block of whole samples), each rank multiplies its samples, and the network allreduces the weight and bias
+ * gradients like any distributed layer's. With fewer samples than ranks the input is replicated instead; every
+ * rank then computes the same product and the gradients are already global (not summed).
  */
 public final class FullyConnectedLayer extends BoundLayer {
     private final int outFeatures;
@@ -27,7 +29,7 @@ public final class FullyConnectedLayer extends BoundLayer {
     }
 
     @Override
-    public boolean needsReplicatedInput() {
+    public boolean samplesParallel() {
         return true;
     }
 

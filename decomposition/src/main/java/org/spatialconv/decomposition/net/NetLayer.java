@@ -16,8 +16,16 @@ public interface NetLayer {
     /** Global output shape from global input shapes. @throws IllegalArgumentException on mismatch */
     Shape outputShape(List<Shape> inputs);
 
-    /** True if the layer needs its inputs replicated on every rank (fully connected). */
+    /** True if the layer needs its inputs replicated on every rank. */
     default boolean needsReplicatedInput() {
+        return false;
+    }
+
+    /**
+     * True if the layer runs sample-parallel (fully connected): the network shuffles its inputs to
+     * {@link Placement#samples} over all ranks, whatever the node's grid.
+     */
+    default boolean samplesParallel() {
         return false;
     }
 

@@ -84,8 +84,16 @@ public final class Network {
                     lastUse[p + 1] = i;
                     Placement pp = p < 0 ? input : outPl[p];
                     shapes.add(pp.global());
-                    if (layer.needsReplicatedInput() || pp.isReplicated()) {
-                        ins.add(Placement.replicated(ctx.exchange().size(), pp.global()));
+                    int ranks = ctx.exchange().size();
+                    if (layer.needsReplicatedInput()) {
+                        ins.add(Placement.replicated(ranks, pp.global()));
+                    } else if (layer.samplesParallel()) {
+                        ins.add(Placement.samples(ranks, pp.global()));
+                    } else if (pp.isReplicated()) {
+                        ins.add(Placement.replicated(ranks, pp.global()));
+                    } else if (pp.isFlatSamples()) {
+                        // A tensor without spatial extent (after the fully connected layer) stays on its samples.
+                        ins.add(pp);
                     } else {
                         ins.add(Placement.split(g, pp.global()));
                     }

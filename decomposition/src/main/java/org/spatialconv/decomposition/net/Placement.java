@@ -48,9 +48,26 @@ public final class Placement {
         return new Placement(new int[] {ranks, 1, 1}, global, true);
     }
 
+    /**
+     * Sample-parallel placement over all {@code ranks}: grid {@code ranks,1,1}, each rank a block of whole samples
+     * (used by the fully connected layer and what follows it). Blocks may not be empty ({@code Shape} has no zero
+     * extents), so with fewer samples than ranks every rank holds all of {@code global} instead (replicated).
+     */
+    public static Placement samples(int ranks, Shape global) {
+        if (global.n() < ranks) {
+            return replicated(ranks, global);
+        }
+        return split(new int[] {ranks, 1, 1}, global);
+    }
+
     /** The grid as text {@code n,h,w}. */
     public static String gridString(int[] grid) {
         return grid[0] + "," + grid[1] + "," + grid[2];
+    }
+
+    /** True if split over samples only and without spatial extent (it cannot be split over rows or columns). */
+    public boolean isFlatSamples() {
+        return !replicated && grid[1] == 1 && grid[2] == 1 && global.h() == 1 && global.w() == 1;
     }
 
     public boolean isReplicated() {

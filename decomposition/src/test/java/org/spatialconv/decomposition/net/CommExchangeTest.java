@@ -60,7 +60,8 @@ class CommExchangeTest {
         int checked = 0;
         for (boolean head : new boolean[] {false, true}) {
             NetworkDef def = NetworkGradientTest.net(head);
-            for (int[] grid : new int[][] {{1, 2, 2}, {2, 1, 2}, {1, 3, 1}}) {
+            // Batch 2: on grid 1,1,2 the fully connected head runs sample-parallel, on the others replicated.
+            for (int[] grid : new int[][] {{1, 2, 2}, {2, 1, 2}, {1, 3, 1}, {1, 1, 2}}) {
                 int ranks = grid[0] * grid[1] * grid[2];
                 Function<Exchange, Object[]> body = ex -> train(ex, def, in, grid, x);
                 Object[] want = LocalRanks.run(ranks, Duration.ofSeconds(60), body).get(0);
@@ -82,6 +83,6 @@ class CommExchangeTest {
                 }
             }
         }
-        assertEquals(3 * (7 + 9), checked);
+        assertEquals(4 * (7 + 9), checked);
     }
 }
