@@ -35,6 +35,8 @@ public final class Network {
     private final List<Parameter> summed = new ArrayList<>();
     private final List<Parameter> params = new ArrayList<>();
     private final List<Parameter> buffers = new ArrayList<>();
+    /** Wall time per node since the last {@link #resetLayerNanos()}: forward and backward, shuffles included. */
+    private final long[] layerNanos;
     private Tensor[] outputs;
     private Tensor[] grads;
     private Tensor outputGrad;
@@ -64,6 +66,7 @@ public final class Network {
         outPl = new Placement[n];
         producers = new int[n][];
         lastUse = new int[n + 1];
+        layerNanos = new long[n];
         index.put(NetworkDef.INPUT, -1);
         input = Placement.split(grid, inputShape);
         for (int i = 0; i < n; i++) {
@@ -146,6 +149,25 @@ public final class Network {
         return layers[i];
     }
 
+    /** Node names in definition order (the order of {@link #layerNanos()}). */
+    public List<String> layerNames() {
+        return nodes.stream().map(NetworkDef.Node::name).toList();
+    }
+
+    /**
+     * This rank's wall time per node, in definition order, since construction or the last
+     * {@link #resetLayerNanos()}: forward and backward, including the shuffles into the node's placement and the
+     * gradient shuffles back (the layers' own halo exchanges and collectives are inside their calls).
+     */
+    public long[] layerNanos() {
+        return layerNanos.clone();
+    }
+
+    /** Zeroes the per-node times of {@link #layerNanos()}. */
+    public void resetLayerNanos() {
+        java.util.Arrays.fill(layerNanos, 0);
+    }
+
     /** Trainable parameters in definition order (identical on every rank after each step). */
     public List<Parameter> parameters() {
         return List.copyOf(params);
@@ -165,6 +187,7 @@ public final class Network {
         int n = layers.length;
         outputs = new Tensor[n];
         for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
             List<Tensor> ins = new ArrayList<>();
             for (int k = 0; k < producers[i].length; k++) {
                 int p = producers[i][k];
@@ -172,6 +195,7 @@ public final class Network {
                 ins.add(move(t, p < 0 ? input : outPl[p], inPl.get(i).get(k)));
             }
             outputs[i] = layers[i].forward(ins, training);
+            layerNanos[i] += System.nanoTime() - t0;
             for (int k = 0; k < producers[i].length; k++) {
                 int p = producers[i][k];
                 if (p >= 0 && lastUse[p + 1] == i && p != n - 1) {
@@ -232,6 +256,7 @@ public final class Network {
         grads[n - 1] = outputGrad;
         inputGrad = null;
         for (int i = n - 1; i >= 0; i--) {
+            long t0 = System.nanoTime();
             Tensor dy = grads[i];
             grads[i] = null;
             outputs[i] = null;
@@ -257,6 +282,7 @@ public final class Network {
                     add(grads[p], g);
                 }
             }
+            layerNanos[i] += System.nanoTime() - t0;
         }
         outputGrad = null;
     }

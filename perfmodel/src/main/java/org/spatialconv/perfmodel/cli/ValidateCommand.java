@@ -21,9 +21,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code spatialconv validate}: predicts a training iteration on in-JVM ranks with a (calibrated) profile, runs
  * it with the trainer, and prints predicted against measured time per iteration and memory per rank. It runs the
- * planner's per-layer plan (or, with {@code --grid}, that grid for every layer that can take it). Per-layer times
- * are predicted only: the distributed network is not instrumented per layer, so {@code measured_ms} per layer
- * is null.
+ * planner's per-layer plan (or, with {@code --grid}, that grid for every layer that can take it). A layer's
+ * measured time is, per step, the largest over ranks of its forward + backward wall time (input shuffles
+ * included), and the median of that over the timed steps; the gradient allreduce and the update are counted in
+ * the iteration only.
  */
 @Command(name = "validate", mixinStandardHelpOptions = true, versionProvider = SpatialconvCli.Version.class,
         sortOptions = false, description = {"Predicts and measures a training iteration on in-JVM ranks."})
@@ -106,11 +107,28 @@ public final class ValidateCommand extends CliCommand {
         Arrays.sort(timed);
         double measured = timed[timed.length / 2];
         double pred = predicted.iterationSeconds();
-        out().printf(Locale.ROOT, "%-28s %-10s %12s %12s%n", "layer", "grid", "predicted ms", "measured ms");
+        java.util.Map<String, Double> layerMeasured = new java.util.HashMap<>();
+        r.layerSeconds().forEach((name, v) -> layerMeasured.put(name, median(v, steps)));
+        out().printf(Locale.ROOT, "%-28s %-10s %12s %12s %8s%n", "layer", "grid", "predicted ms", "measured ms",
+                "error");
+        double[] errs = new double[predicted.layers().size()];
+        int ne = 0;
         for (LayerPlan l : predicted.layers()) {
-            out().printf(Locale.ROOT, "%-28s %-10s %12.3f %12s%n", l.name(), l.cost().grid(), l.seconds() * 1e3,
-                    "-");
+            Double lm = layerMeasured.get(l.name());
+            String meas = lm == null ? "-" : String.format(Locale.ROOT, "%.3f", lm * 1e3);
+            String e = "-";
+            if (lm != null && lm > 0) {
+                errs[ne++] = Math.abs(l.seconds() - lm) / lm;
+                e = String.format(Locale.ROOT, "%+.1f%%", (l.seconds() - lm) / lm * 100);
+            }
+            out().printf(Locale.ROOT, "%-28s %-10s %12.3f %12s %8s%n", l.name(), l.cost().grid(), l.seconds() * 1e3,
+                    meas, e);
         }
+        double[] es = Arrays.copyOf(errs, ne);
+        Arrays.sort(es);
+        double medianLayerError = ne == 0 ? Double.NaN : es[ne / 2];
+        out().printf(Locale.ROOT, "layers: median |predicted - measured| / measured %.1f%% over %d layers%n",
+                medianLayerError * 100, ne);
         out().printf(Locale.ROOT, "iteration (input grid %s): predicted %.1f ms, measured %.1f ms (median of %d), "
                 + "error %+.1f%%%n", g, pred * 1e3, measured * 1e3, timed.length, (pred - measured) / measured * 100);
         out().printf(Locale.ROOT, "memory per rank: predicted %.1f MiB, measured peak heap %.1f MiB%n",
@@ -123,8 +141,14 @@ public final class ValidateCommand extends CliCommand {
                 ObjectNode o = layers.addObject();
                 o.put("name", l.name());
                 o.put("predicted_ms", l.seconds() * 1e3);
-                o.putNull("measured_ms");
+                Double lm = layerMeasured.get(l.name());
+                if (lm == null) {
+                    o.putNull("measured_ms");
+                } else {
+                    o.put("measured_ms", lm * 1e3);
+                }
             }
+            root.put("median_layer_error", medianLayerError);
             ObjectNode it = root.putObject("iteration");
             it.put("predicted_ms", pred * 1e3);
             it.put("measured_ms", measured * 1e3);
@@ -135,5 +159,12 @@ public final class ValidateCommand extends CliCommand {
             AtomicFiles.write(json, tmp -> Files.writeString(tmp, text));
         }
         return 0;
+    }
+
+    /** Median of the timed steps (all but the warm-up first when there are several). */
+    private static double median(double[] perStep, int steps) {
+        double[] v = steps > 1 ? Arrays.copyOfRange(perStep, 1, perStep.length) : perStep.clone();
+        Arrays.sort(v);
+        return v[v.length / 2];
     }
 }

@@ -1,6 +1,7 @@
 package org.spatialconv.perfmodel.train;
 
 import java.util.List;
+import java.util.Map;
 import org.spatialconv.conv.Tensor;
 
 /**
@@ -12,7 +13,15 @@ import org.spatialconv.conv.Tensor;
  * @param peakBytesPerRank in-JVM ranks: peak JVM heap during training divided by the number of ranks (they share
  *     one heap, so this is the per-rank share); one process per rank: the largest rank's peak heap
  * @param parameters rank 0's parameters after the last step, in definition order
+ * @param layerSeconds per layer (definition order, the loss layer last): for each step, the largest over ranks of
+ *     that layer's forward + backward wall time on the rank (shuffles into the layer included); empty if not
+ *     measured
  */
 public record TrainResult(double[] loss, double[] stepSeconds, double samplesPerS, long peakBytesPerRank,
-        List<Tensor> parameters) {
+        List<Tensor> parameters, Map<String, double[]> layerSeconds) {
+    /** A result without per-layer times. */
+    public TrainResult(double[] loss, double[] stepSeconds, double samplesPerS, long peakBytesPerRank,
+            List<Tensor> parameters) {
+        this(loss, stepSeconds, samplesPerS, peakBytesPerRank, parameters, Map.of());
+    }
 }

@@ -62,6 +62,8 @@ public final class Trainer {
         long peak = 0;
         PdeData data = new PdeData(cfg.seed(), cfg.sweeps());
         List<Tensor> ps = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        double[] perLayer = null; // [step][rank][layer], this rank's slots only until the allreduce below
         try (Backend backend = Backends.create("cpu", BackendOptions.threads(cfg.threadsPerRank()))) {
             RankContext ctx = new RankContext(ex, backend, new Threads(cfg.threadsPerRank()));
             Network net = new Network(t.def(), inShape, cfg.grid(), ctx, cfg.seed());
@@ -69,6 +71,11 @@ public final class Trainer {
             Box inOwn = net.inputPlacement().own(ex.rank());
             Box outOwn = net.outputPlacement().own(ex.rank());
             Shape outShape = net.outputPlacement().global();
+            names.addAll(net.layerNames());
+            List<org.spatialconv.perfmodel.net.Layer> specLayers = cfg.spec().layers();
+            names.add(specLayers.get(specLayers.size() - 1).name()); // the loss layer
+            int nl = names.size();
+            perLayer = new double[cfg.steps() * ex.size() * nl];
             for (int s = 0; s < cfg.steps(); s++) {
                 int first = s * cfg.batch();
                 Tensor x = Box.crop(data.inputs(first, cfg.batch(), inShape.c(), cfg.height(), cfg.width()),
@@ -80,16 +87,26 @@ public final class Trainer {
                 if (s == 0 && (processPerRank || ex.rank() == 0)) {
                     resetPeaks();
                 }
+                net.resetLayerNanos();
                 long t0 = System.nanoTime();
                 net.forward(x, true);
+                long l0 = System.nanoTime();
                 losses[s] = net.loss(t.loss(), target);
+                long lossNanos = System.nanoTime() - l0;
                 net.backward();
                 net.step(opt);
                 ex.allreduce(sync);
                 seconds[s] = (System.nanoTime() - t0) / 1e9;
                 peak = Math.max(peak, peakHeap());
+                long[] ln = net.layerNanos();
+                int base = (s * ex.size() + ex.rank()) * nl;
+                for (int i = 0; i < ln.length; i++) {
+                    perLayer[base + i] = ln[i] / 1e9;
+                }
+                perLayer[base + nl - 1] = lossNanos / 1e9;
                 onStep.accept(s);
             }
+            ex.allreduce(perLayer); // every other rank's slots are zero: the sum gathers them
             for (Parameter p : net.parameters()) {
                 ps.add(p.value());
             }
@@ -109,7 +126,18 @@ public final class Trainer {
             total += seconds[s];
             counted++;
         }
-        return new TrainResult(losses, seconds, cfg.batch() / (total / counted), perRank, ps);
+        java.util.Map<String, double[]> layerSeconds = new java.util.LinkedHashMap<>();
+        int nl = names.size();
+        for (int i = 0; i < nl; i++) {
+            double[] v = new double[cfg.steps()];
+            for (int s = 0; s < cfg.steps(); s++) {
+                for (int r = 0; r < ex.size(); r++) {
+                    v[s] = Math.max(v[s], perLayer[(s * ex.size() + r) * nl + i]);
+                }
+            }
+            layerSeconds.put(names.get(i), v);
+        }
+        return new TrainResult(losses, seconds, cfg.batch() / (total / counted), perRank, ps, layerSeconds);
     }
 
     private static void resetPeaks() {

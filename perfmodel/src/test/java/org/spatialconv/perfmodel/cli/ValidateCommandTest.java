@@ -40,7 +40,14 @@ class ValidateCommandTest {
         assertTrue(j.get("iteration").get("predicted_ms").asDouble() > 0);
         assertTrue(j.get("iteration").get("measured_ms").asDouble() > 0);
         assertEquals(68, j.get("layers").size());
-        assertTrue(j.get("layers").get(0).has("predicted_ms") && j.get("layers").get(0).has("measured_ms"));
+        int measured = 0;
+        for (JsonNode l : j.get("layers")) {
+            assertTrue(l.get("predicted_ms").asDouble() > 0, l.toString());
+            assertTrue(l.get("measured_ms").isNumber() && l.get("measured_ms").asDouble() > 0, l.toString());
+            measured++;
+        }
+        assertEquals(68, measured);
+        assertTrue(out.contains("layers: median |predicted - measured| / measured"), out);
     }
 
     @Test
