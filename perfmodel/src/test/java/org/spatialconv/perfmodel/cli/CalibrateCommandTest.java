@@ -4,32 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.spatialconv.perfmodel.machine.MachineProfile;
 import org.spatialconv.perfmodel.machine.Profiles;
-import picocli.CommandLine;
 
-class CalibrateCommandTest {
-    private String out;
-    private String err;
-
-    private int run(String... args) {
-        CommandLine cl = SpatialconvCli.commandLine();
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        cl.setOut(new PrintWriter(o));
-        cl.setErr(new PrintWriter(e));
-        int code = cl.execute(args);
-        out = o.toString();
-        err = e.toString();
-        return code;
-    }
-
+class CalibrateCommandTest extends CliHarness {
     @Test
     void writesAMeasuredProfileThatPlanReads(@TempDir Path dir) {
         Path p = dir.resolve("here.json");

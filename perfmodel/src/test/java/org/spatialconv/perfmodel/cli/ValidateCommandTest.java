@@ -6,30 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-class ValidateCommandTest {
-    private String out;
-    private String err;
-
-    private int run(String... args) {
-        CommandLine cl = SpatialconvCli.commandLine();
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        cl.setOut(new PrintWriter(o));
-        cl.setErr(new PrintWriter(e));
-        int code = cl.execute(args);
-        out = o.toString();
-        err = e.toString();
-        return code;
-    }
-
+class ValidateCommandTest extends CliHarness {
     @Test
     void predictsAndMeasuresATinyUnet(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("v.json");
