@@ -124,7 +124,7 @@ public final class CalibrateCommand extends CliCommand {
         src.put("links.intra.bandwidth", how + ": 4 MiB in-JVM ping-pong");
         src.put("links.inter.alpha_s", "same as intra (one machine)");
         src.put("links.inter.bandwidth", "same as intra (one machine)");
-        src.put("layer_rates", "measured by calibrate: " + how + ", the engine's own layer kernels "
+        src.put("layer_rates", how + ": the engine's own layer kernels "
                 + "(org.spatialconv.conv.layers) at " + LayerCalibration.CHANNELS + " channels and sides "
                 + layerSizes + ", minimum of " + Calibration.REPEATS + " runs after a warm-up; bytes/s of the "
                 + "cost model's modelled traffic per layer class and pass");
