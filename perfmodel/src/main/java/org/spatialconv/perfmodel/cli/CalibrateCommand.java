@@ -9,10 +9,12 @@ import org.spatialconv.conv.Backend;
 import org.spatialconv.conv.BackendOptions;
 import org.spatialconv.conv.Backends;
 import org.spatialconv.conv.io.AtomicFiles;
+import org.spatialconv.conv.layers.Threads;
 import org.spatialconv.perfmodel.machine.Calibration;
 import org.spatialconv.perfmodel.machine.ConvTable;
 import org.spatialconv.perfmodel.machine.ConvTiming;
 import org.spatialconv.perfmodel.machine.Device;
+import org.spatialconv.perfmodel.machine.LayerCalibration;
 import org.spatialconv.perfmodel.machine.Link;
 import org.spatialconv.perfmodel.machine.MachineProfile;
 import org.spatialconv.perfmodel.machine.Profiles;
@@ -55,6 +57,11 @@ public final class CalibrateCommand extends CliCommand {
                     + "Default: ${DEFAULT-VALUE}.")
     double maxGflop;
 
+    @Option(names = "--layer-sizes", split = ",", defaultValue = "64,128,256,512", paramLabel = "S,...",
+            description = "Square sides (even) at which the engine's batch norm, activation, add, concat, pooling, "
+                    + "upsampling and loss kernels are timed (16 channels). Default: ${DEFAULT-VALUE}.")
+    List<Integer> layerSizes;
+
     @Option(names = "--out", required = true, paramLabel = "PROFILE.json", description = "Profile to write.")
     Path out;
 
@@ -65,6 +72,9 @@ public final class CalibrateCommand extends CliCommand {
         }
         if (sizes.isEmpty() || sizes.stream().anyMatch(s -> s < 1)) {
             throw new UserException("--sizes must be positive integers");
+        }
+        if (layerSizes.isEmpty() || layerSizes.stream().anyMatch(s -> s < 2 || s % 2 != 0)) {
+            throw new UserException("--layer-sizes must be even integers >= 2");
         }
         PlanCommand.checkOutput(out, "--out");
         List<NetworkSpec> nets = new ArrayList<>();
@@ -87,7 +97,7 @@ public final class CalibrateCommand extends CliCommand {
         } catch (RuntimeException | LinkageError e) {
             throw new UserException("backend '" + backend + "': " + e.getMessage(), e);
         }
-        int total = configs.size() * sides.length + 2;
+        int total = configs.size() * sides.length + layerSizes.size() + 2;
         Bar bar = new Bar(err(), total);
         bar.step("memory bandwidth");
         double bw = Calibration.memoryBandwidth();
@@ -95,6 +105,7 @@ public final class CalibrateCommand extends CliCommand {
         try (b) {
             timings = Calibration.convTimings(b, configs, sides, maxGflop * 1e9, bar::step);
         }
+        Map<String, Double> layerRates = LayerCalibration.measure(new Threads(threads), layerSizes, bar::step);
         bar.step("in-JVM exchange alpha/beta");
         double[] link = Calibration.inJvmLink();
         bar.finish();
@@ -113,15 +124,20 @@ public final class CalibrateCommand extends CliCommand {
         src.put("links.intra.bandwidth", how + ": 4 MiB in-JVM ping-pong");
         src.put("links.inter.alpha_s", "same as intra (one machine)");
         src.put("links.inter.bandwidth", "same as intra (one machine)");
+        src.put("layer_rates", how + ": the engine's own layer kernels "
+                + "(org.spatialconv.conv.layers) at " + LayerCalibration.CHANNELS + " channels and sides "
+                + layerSizes + ", minimum of " + Calibration.REPEATS + " runs after a warm-up; bytes/s of the "
+                + "cost model's modelled traffic per layer class and pass");
         src.put("conv_table", how + ": minimum of " + Calibration.REPEATS + " runs after a warm-up");
         MachineProfile p = new MachineProfile("calibrated-" + backend, "measured on this machine, " + threads
                 + " thread(s) per rank", true, new Device(backend + " x" + threads + " threads", memory,
                 memory / 10, bw, Double.isNaN(rate) ? 1e10 : rate, 1.0, 2e-5), new Link(link[0], link[1]),
-                new Link(link[0], link[1]), ranks, new ConvTable(timings), src);
+                new Link(link[0], link[1]), ranks, new ConvTable(timings), src, layerRates);
         AtomicFiles.write(out, tmp -> Profiles.write(p, tmp));
         out().printf("wrote %s: %d conv timings, memory bandwidth %.2f GB/s, conv rate %.2f GFLOP/s, "
                 + "in-JVM alpha %.1f us, bandwidth %.2f GB/s%n", out, timings.size(), bw / 1e9, rate / 1e9,
                 link[0] * 1e6, link[1] / 1e9);
+        layerRates.forEach((k, v) -> out().printf("  layer rate %-22s %7.2f GB/s%n", k, v / 1e9));
         return 0;
     }
 

@@ -3,13 +3,11 @@ package org.spatialconv.perfmodel.cost;
 import java.util.List;
 import org.spatialconv.perfmodel.machine.ConvTiming;
 import org.spatialconv.perfmodel.machine.Device;
-import org.spatialconv.perfmodel.net.ActivationSpec;
-import org.spatialconv.perfmodel.net.AddSpec;
+import org.spatialconv.perfmodel.machine.LayerClasses;
+import org.spatialconv.perfmodel.machine.MachineProfile;
 import org.spatialconv.perfmodel.net.BatchNormSpec;
-import org.spatialconv.perfmodel.net.ConcatSpec;
 import org.spatialconv.perfmodel.net.ConvSpec;
 import org.spatialconv.perfmodel.net.DeconvSpec;
-import org.spatialconv.perfmodel.net.GlobalAvgPoolSpec;
 import org.spatialconv.perfmodel.net.LayerSpec;
 import org.spatialconv.perfmodel.net.LinearSpec;
 import org.spatialconv.perfmodel.net.LossSpec;
@@ -21,7 +19,7 @@ import org.spatialconv.perfmodel.net.UpsampleSpec;
  * Computes one {@link LayerCost}. Compute time of a convolution pass comes from the calibrated table for the
  * local output extent when the configuration was measured, else from the roofline
  * {@code flops / (peak · efficiency) + kernel overhead}; memory-bound layers take
- * {@code bytes / bandwidth + overhead}. Halo exchanges cost {@code Σ (α + bytes·β) + 2·bytes / bandwidth}
+ * {@code bytes / calibrated class rate}, or {@code bytes / bandwidth + overhead} without one. Halo exchanges cost {@code Σ (α + bytes·β) + 2·bytes / bandwidth}
  * (send to each neighbour in turn, pack and unpack) and overlap interior compute:
  * {@code max(T_interior, T_halo) + T_boundary}.
  */
@@ -96,9 +94,9 @@ final class LayerCostCalculator {
             bwdFilter = fwdC;
         } else {
             long inWithHalo = inLocal + haloBytes / FLOAT;
-            double[] factors = memoryFactors(spec, ins.size());
-            fwdC = (factors[0] * inWithHalo + factors[1] * outLocal) * FLOAT / bw + overhead;
-            bwdData = (factors[2] * inWithHalo + factors[3] * outLocal) * FLOAT / bw + overhead;
+            String cls = LayerClasses.of(spec);
+            fwdC = memoryBound(m.machine(), cls, ins.size(), "fwd", inWithHalo, outLocal);
+            bwdData = memoryBound(m.machine(), cls, ins.size(), "bwd", inWithHalo, outLocal);
             if (spec instanceof BatchNormSpec) {
                 collective = 2 * (m.options().globalBatchNorm() ? m.allreduce(2L * in.c() * FLOAT)
                         : m.allreduce(2L * in.c() * FLOAT, g.h() * g.w(), crossH || crossW));
@@ -133,29 +131,19 @@ final class LayerCostCalculator {
     }
 
     /**
-     * Memory traffic of a memory-bound layer as multiples of its (input, output) sizes: forward reads/writes,
-     * then backward reads/writes. Batch norm reads its input twice (statistics, normalisation); its backward
-     * reads x and dy twice (two reductions, then dx).
+     * Time of one pass of a memory-bound layer: its modelled bytes ({@link LayerClasses#bytes}) at the class's
+     * calibrated rate when the profile has one (that rate was measured on whole layer calls, so it already
+     * holds the per-call overhead), else at the memory bandwidth plus the kernel overhead.
      */
-    private static double[] memoryFactors(LayerSpec spec, int inputs) {
-        if (spec instanceof BatchNormSpec) {
-            return new double[] {2, 1, 3, 2};
+    static double memoryBound(MachineProfile machine, String cls, int inputs, String pass, double inElements,
+            double outElements) {
+        String c = cls == null ? "other" : cls;
+        double bytes = LayerClasses.bytes(c, inputs, pass, inElements, outElements);
+        double rate = machine.layerRate(c, pass);
+        if (!Double.isNaN(rate)) {
+            return bytes / rate;
         }
-        if (spec instanceof ActivationSpec) {
-            return new double[] {1, 1, 1, 2};
-        }
-        if (spec instanceof AddSpec) {
-            return new double[] {1, 1, 0, 1 + inputs};
-        }
-        if (spec instanceof ConcatSpec) {
-            return new double[] {1, 1, 1, 1};
-        }
-        if (spec instanceof PoolSpec || spec instanceof UpsampleSpec || spec instanceof GlobalAvgPoolSpec) {
-            return new double[] {1, 1, 1, 1};
-        }
-        if (spec instanceof LossSpec) {
-            return new double[] {2, 0, 2, 0};
-        }
-        return new double[] {1, 1, 1, 1};
+        Device dev = machine.device();
+        return bytes / dev.memoryBandwidth() + dev.kernelOverheadS();
     }
 }

@@ -120,6 +120,21 @@ public final class Profiles {
                 f.finish();
             }
         }
+        Map<String, Double> rates = new LinkedHashMap<>();
+        if (top.has("layer_rates")) {
+            JsonNode r = top.required("layer_rates");
+            if (!r.isObject()) {
+                throw top.error("'layer_rates' must be an object");
+            }
+            Iterator<Map.Entry<String, JsonNode>> it = r.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isNumber() || !(e.getValue().asDouble() > 0)) {
+                    throw top.error("'layer_rates." + e.getKey() + "' must be a positive number (bytes/s)");
+                }
+                rates.put(e.getKey(), e.getValue().asDouble());
+            }
+        }
         Map<String, String> sources = new LinkedHashMap<>();
         if (top.has("sources")) {
             JsonNode s = top.required("sources");
@@ -131,7 +146,7 @@ public final class Profiles {
         }
         top.finish();
         return new MachineProfile(name, description, measured, device, intra, inter, rpn, new ConvTable(timings),
-                sources);
+                sources, rates);
     }
 
     private static JsonNode object(Fields f, String key) {
@@ -179,6 +194,11 @@ public final class Profiles {
             o.put("pass", t.pass()).put("c", t.c()).put("k", t.k()).put("kh", t.kh()).put("kw", t.kw())
                     .put("stride", t.stride()).put("dilation", t.dilation()).put("groups", t.groups())
                     .put("n", t.n()).put("h", t.h()).put("w", t.w()).put("seconds", t.seconds());
+        }
+        if (!p.layerRates().isEmpty()) {
+            ObjectNode r = root.putObject("layer_rates");
+            p.layerRates().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> r.put(e.getKey(), e.getValue()));
         }
         ObjectNode s = root.putObject("sources");
         p.sources().entrySet().stream().sorted(Map.Entry.comparingByKey())

@@ -1,0 +1,61 @@
+package org.spatialconv.perfmodel.cost;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.spatialconv.perfmodel.machine.ConvTable;
+import org.spatialconv.perfmodel.machine.Device;
+import org.spatialconv.perfmodel.machine.Link;
+import org.spatialconv.perfmodel.machine.MachineProfile;
+import org.spatialconv.perfmodel.net.ActivationSpec;
+import org.spatialconv.perfmodel.net.BatchNormSpec;
+import org.spatialconv.perfmodel.net.LossSpec;
+import org.spatialconv.perfmodel.net.NetworkBuilder;
+import org.spatialconv.perfmodel.net.NetworkSpec;
+import org.spatialconv.perfmodel.net.TensorShape;
+
+/** Memory-bound layers: calibrated per-class rates when the profile has them, bandwidth plus overhead otherwise. */
+class MemoryBoundCostTest {
+    private static final double REL = 1e-12;
+    private static final double OVERHEAD = 1e-5;
+    private static final double BN_FWD_RATE = 2e9;
+    private static final double BN_BWD_RATE = 4e9;
+
+    private static void close(double expected, double actual) {
+        assertEquals(expected, actual, Math.abs(expected) * REL + 1e-18);
+    }
+
+    @Test
+    void measuredRatesReplaceBandwidthOnlyForTheirClass() {
+        // input 1x4x8x8 -> batch norm -> relu -> loss, one rank: 256 elements in and out of each layer
+        double n = 4 * 8 * 8;
+        CostModel measured = model(Map.of("batch_norm.fwd", BN_FWD_RATE, "batch_norm.bwd", BN_BWD_RATE));
+        LayerCost bn = measured.layer(0, Grid.samples(1));
+        // batch norm traffic: forward reads x twice and writes y (2 + 1), backward reads x, dy 3 and writes 2
+        close((2 * n + n) * 4 / BN_FWD_RATE, bn.fwdCompute()); // 3072 B at 2 GB/s = 1.536 us, no overhead
+        close((3 * n + 2 * n) * 4 / BN_BWD_RATE, bn.bwdCompute()); // 5120 B at 4 GB/s = 1.28 us
+        // relu has no measured rate: bandwidth plus kernel overhead, as before
+        LayerCost relu = measured.layer(1, Grid.samples(1));
+        close((n + n) * 4 / TestMachines.MEM_BW + OVERHEAD, relu.fwdCompute());
+        close((n + 2 * n) * 4 / TestMachines.MEM_BW + OVERHEAD, relu.bwdCompute());
+
+        // a profile without rates (an old profile) prices batch norm at the bandwidth
+        LayerCost old = model(Map.of()).layer(0, Grid.samples(1));
+        close(3072 / TestMachines.MEM_BW + OVERHEAD, old.fwdCompute());
+        close(5120 / TestMachines.MEM_BW + OVERHEAD, old.bwdCompute());
+    }
+
+    private static CostModel model(Map<String, Double> rates) {
+        NetworkBuilder b = new NetworkBuilder("bn-relu", 4);
+        b.add("bn", BatchNormSpec.DEFAULT);
+        b.add("relu", ActivationSpec.RELU);
+        b.add("loss", new LossSpec(LossSpec.Kind.MSE));
+        NetworkSpec net = b.build();
+        MachineProfile p = new MachineProfile("test", "round numbers", false,
+                new Device("test", 1L << 30, 0, TestMachines.MEM_BW, TestMachines.RATE, 1.0, OVERHEAD),
+                new Link(TestMachines.ALPHA_INTRA, TestMachines.BW_INTRA),
+                new Link(TestMachines.ALPHA_INTER, TestMachines.BW_INTER), 1, ConvTable.EMPTY, Map.of(), rates);
+        return new CostModel(net, new TensorShape(1, 4, 8, 8), p, 1);
+    }
+}
