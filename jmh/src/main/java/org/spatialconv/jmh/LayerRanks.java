@@ -25,31 +25,10 @@ final class LayerRanks {
     /** Each rank allocates only its own blocks (no global tensor exists) and its own backend. */
     static RankGroup group(ProcessGrid g, ConvGeometry geo, Shape x, Shape w, OverlapMode overlap, int threads,
             Pass pass) {
-        ConvPlan plan = new ConvPlan(g, geo, x, w);
-        return new RankGroup(g.size(), comm -> {
-            Backend backend = Backends.create("cpu", BackendOptions.threads(threads));
-            DistributedConv conv = new DistributedConv(comm, backend, plan, overlap);
-            SplittableRandom rnd = new SplittableRandom(17 + comm.rank());
-            Block xb = conv.allocateInput();
-            fill(xb.data(), rnd);
-            Tensor wt = Tensor.zeros(w);
-            fill(wt, new SplittableRandom(5));
-            Tensor y = conv.allocateOutput();
-            Tensor dy = conv.allocateOutput();
-            fill(dy, rnd);
-            Block dx = conv.allocateInput();
-            Tensor dw = Tensor.zeros(w);
-            Tensor db = Tensor.zeros(Shape.of(w.dim(0)));
-            conv.forward(xb, wt, null, y);
-            return switch (pass) {
-                case FORWARD -> () -> conv.forward(xb, wt, null, y);
-                case BACKWARD_DATA -> () -> conv.backwardData(dy, wt, dx);
-                case BACKWARD_FILTER -> () -> conv.backwardFilter(xb, dy, dw, db);
-            };
-        });
+        return selectable(g, geo, x, w, overlap, threads, new AtomicReference<>(pass));
     }
 
-    /** Like {@link #group} but every round runs the pass {@code pass} holds at that moment. */
+    /** Like {@link #group}, but every round runs the pass {@code pass} holds at that moment. */
     static RankGroup selectable(ProcessGrid g, ConvGeometry geo, Shape x, Shape w, OverlapMode overlap,
             int threads, AtomicReference<Pass> pass) {
         ConvPlan plan = new ConvPlan(g, geo, x, w);
