@@ -35,15 +35,6 @@ final class Passes {
         }
     }
 
-    /** Number of row bands per (sample, group) so that every worker gets a few tasks. */
-    static int bands(int rows, int units, CpuConfig cfg) {
-        if (cfg.threads() == 1) {
-            return 1;
-        }
-        int want = Geo.ceilDiv(cfg.threads() * cfg.bandsPerThread(), units);
-        return Math.max(1, Math.min(rows, want));
-    }
-
     static void forward(Geo g, float[] x, float[] w, float[] bias, float[] y, Window win, CpuConfig cfg,
             WorkerPool pool) {
         int h0 = win.lo(0);
@@ -58,15 +49,15 @@ final class Passes {
         int tr = g.tileRows(tc, g.budget(cfg.scratchFloats()));
         boolean fullRows = w0 == 0 && w1 == g.ow && tc == g.ow;
         int units = g.n * g.groups;
-        int nb = bands(h1 - h0, units, cfg);
+        int nb = Band.count(h1 - h0, units, cfg);
         Scratch scratch = new Scratch(pool.threads(), 2);
         int outPlane = g.oh * g.ow;
         pool.run(units * nb, (worker, task) -> {
-            int band = task % nb;
-            int sample = task / nb / g.groups;
-            int grp = task / nb % g.groups;
-            int a = h0 + (int) ((long) (h1 - h0) * band / nb);
-            int b = h0 + (int) ((long) (h1 - h0) * (band + 1) / nb);
+            Band t = Band.of(task, nb, g.groups, h0, h1);
+            int sample = t.sample();
+            int grp = t.grp();
+            int a = t.a();
+            int b = t.b();
             float[] col = scratch.get(worker, 0, 2, g.crs * tr * tc);
             int xBase = g.xPlane(sample, grp * g.cg);
             int yBase = g.yPlane(sample, grp * g.kg);
@@ -93,16 +84,7 @@ final class Passes {
                     } else {
                         float[] tmp = scratch.get(worker, 1, 2, g.kg * p);
                         Sgemm.gemm(false, false, g.kg, p, g.crs, 1f, w, wOff, g.crs, col, 0, p, 0f, tmp, 0, p);
-                        for (int kk = 0; kk < g.kg; kk++) {
-                            float bv = bias == null ? 0f : bias[grp * g.kg + kk];
-                            for (int o = oa; o < ob; o++) {
-                                int src = kk * p + (o - oa) * cw;
-                                int dst = yBase + kk * outPlane + o * g.ow + oc0;
-                                for (int i = 0; i < cw; i++) {
-                                    y[dst + i] = tmp[src + i] + bv;
-                                }
-                            }
-                        }
+                        Band.copyOut(g, tmp, cw, y, yBase, oa, ob, oc0, cw, bias, grp);
                     }
                 }
             }
@@ -118,7 +100,7 @@ final class Passes {
         int cLo = Math.max(0, Geo.firstOut(w0, g.pw, (g.s - 1) * g.dw, g.sw));
         int cHi = Math.min(g.ow, Geo.endOut(w1, g.pw, 0, g.sw));
         int units = g.n * g.groups;
-        int nb = bands(h1 - h0, units, cfg);
+        int nb = Band.count(h1 - h0, units, cfg);
         int tc = g.tileCols(Math.max(1, cHi - cLo), g.budget(cfg.scratchFloats()));
         int tr = g.tileRows(tc, g.budget(cfg.scratchFloats()));
         boolean fullRows = cLo == 0 && cHi == g.ow && tc == g.ow;
@@ -126,11 +108,11 @@ final class Passes {
         int outPlane = g.oh * g.ow;
         int inPlane = g.ih * g.iw;
         pool.run(units * nb, (worker, task) -> {
-            int band = task % nb;
-            int sample = task / nb / g.groups;
-            int grp = task / nb % g.groups;
-            int a = h0 + (int) ((long) (h1 - h0) * band / nb);
-            int b = h0 + (int) ((long) (h1 - h0) * (band + 1) / nb);
+            Band t = Band.of(task, nb, g.groups, h0, h1);
+            int sample = t.sample();
+            int grp = t.grp();
+            int a = t.a();
+            int b = t.b();
             int xBase = g.xPlane(sample, grp * g.cg);
             for (int ci = 0; ci < g.cg; ci++) {
                 for (int h = a; h < b; h++) {
@@ -183,16 +165,16 @@ final class Passes {
         int tr = g.tileRows(tc, g.budget(cfg.scratchFloats()));
         boolean fullRows = w0 == 0 && w1 == g.ow && tc == g.ow;
         int units = g.n * g.groups;
-        int nb = bands(h1 - h0, units, cfg);
+        int nb = Band.count(h1 - h0, units, cfg);
         Scratch scratch = new Scratch(pool.threads(), 3);
         float[][] partial = new float[pool.threads()][];
         int outPlane = g.oh * g.ow;
         pool.run(units * nb, (worker, task) -> {
-            int band = task % nb;
-            int sample = task / nb / g.groups;
-            int grp = task / nb % g.groups;
-            int a = h0 + (int) ((long) (h1 - h0) * band / nb);
-            int b = h0 + (int) ((long) (h1 - h0) * (band + 1) / nb);
+            Band t = Band.of(task, nb, g.groups, h0, h1);
+            int sample = t.sample();
+            int grp = t.grp();
+            int a = t.a();
+            int b = t.b();
             if (partial[worker] == null) {
                 partial[worker] = new float[dw.length];
             }

@@ -39,16 +39,15 @@ final class ShiftedTaps {
         int tr = (int) Math.max(1, budget / ((long) cgr * len));
         float[] ws = splitByColumn(g, w);
         int units = g.n * g.groups;
-        int nb = Passes.bands(h1 - h0, units, cfg);
+        int nb = Band.count(h1 - h0, units, cfg);
         float[][] bufs = new float[pool.threads()][];
         float[][] outs = new float[pool.threads()][];
-        int outPlane = g.oh * g.ow;
         pool.run(units * nb, (worker, task) -> {
-            int band = task % nb;
-            int sample = task / nb / g.groups;
-            int grp = task / nb % g.groups;
-            int a = h0 + (int) ((long) (h1 - h0) * band / nb);
-            int b = h0 + (int) ((long) (h1 - h0) * (band + 1) / nb);
+            Band t = Band.of(task, nb, g.groups, h0, h1);
+            int sample = t.sample();
+            int grp = t.grp();
+            int a = t.a();
+            int b = t.b();
             int ldb = tr * len + tail;
             if (bufs[worker] == null) {
                 bufs[worker] = new float[cgr * ldb + tail]; // netlib checks offset + rows*ldb against the length
@@ -66,16 +65,7 @@ final class ShiftedTaps {
                     Sgemm.gemm(false, false, g.kg, p, cgr, 1f, ws, (s * g.k + grp * g.kg) * cgr, cgr, bm,
                             s * g.dw, ldb, s == 0 ? 0f : 1f, out, 0, p);
                 }
-                for (int kk = 0; kk < g.kg; kk++) {
-                    float bv = bias == null ? 0f : bias[grp * g.kg + kk];
-                    for (int o = oa; o < ob; o++) {
-                        int src = kk * p + (o - oa) * len;
-                        int dst = yBase + kk * outPlane + o * g.ow + w0;
-                        for (int i = 0; i < cw; i++) {
-                            y[dst + i] = out[src + i] + bv;
-                        }
-                    }
-                }
+                Band.copyOut(g, out, len, y, yBase, oa, ob, w0, cw, bias, grp);
             }
         });
     }
@@ -93,17 +83,17 @@ final class ShiftedTaps {
         int budget = g.budget(cfg.scratchFloats());
         int tr = (int) Math.max(1, budget / ((long) cgr * len));
         int units = g.n * g.groups;
-        int nb = Passes.bands(h1 - h0, units, cfg);
+        int nb = Band.count(h1 - h0, units, cfg);
         float[][] bufs = new float[pool.threads()][];
         float[][] dys = new float[pool.threads()][];
         float[][] partial = new float[pool.threads()][];
         int outPlane = g.oh * g.ow;
         pool.run(units * nb, (worker, task) -> {
-            int band = task % nb;
-            int sample = task / nb / g.groups;
-            int grp = task / nb % g.groups;
-            int a = h0 + (int) ((long) (h1 - h0) * band / nb);
-            int b = h0 + (int) ((long) (h1 - h0) * (band + 1) / nb);
+            Band t = Band.of(task, nb, g.groups, h0, h1);
+            int sample = t.sample();
+            int grp = t.grp();
+            int a = t.a();
+            int b = t.b();
             int ldb = tr * len + tail;
             if (bufs[worker] == null) {
                 bufs[worker] = new float[cgr * ldb + tail]; // netlib checks offset + rows*ldb against the length
