@@ -23,34 +23,13 @@ public final class ReferenceConv {
         double[] y = new double[ys.size()];
         float[] xd = x.data();
         float[] wd = w.data();
-        for (int n = 0; n < q.n; n++) {
-            for (int k = 0; k < q.k; k++) {
-                int grp = k / q.kg;
-                for (int oh = 0; oh < q.oh; oh++) {
-                    for (int ow = 0; ow < q.ow; ow++) {
-                        double acc = bias == null ? 0.0 : bias.data()[k];
-                        for (int c = 0; c < q.cg; c++) {
-                            int ci = grp * q.cg + c;
-                            for (int r = 0; r < q.r; r++) {
-                                int ih = oh * q.sh - q.ph + r * q.dh;
-                                if (ih < 0 || ih >= q.ih) {
-                                    continue;
-                                }
-                                for (int s = 0; s < q.s; s++) {
-                                    int iw = ow * q.sw - q.pw + s * q.dw;
-                                    if (iw < 0 || iw >= q.iw) {
-                                        continue;
-                                    }
-                                    acc += (double) xd[((n * q.c + ci) * q.ih + ih) * q.iw + iw]
-                                            * wd[((k * q.cg + c) * q.r + r) * q.s + s];
-                                }
-                            }
-                        }
-                        y[((n * q.k + k) * q.oh + oh) * q.ow + ow] = acc;
-                    }
-                }
+        if (bias != null) {
+            int plane = q.oh * q.ow;
+            for (int i = 0; i < y.length; i++) {
+                y[i] = bias.data()[i / plane % q.k];
             }
         }
+        q.forEachTap((xi, wi, yi) -> y[yi] += (double) xd[xi] * wd[wi]);
         return y;
     }
 
@@ -62,33 +41,7 @@ public final class ReferenceConv {
         double[] dx = new double[xShape.size()];
         float[] dyd = dy.data();
         float[] wd = w.data();
-        for (int n = 0; n < q.n; n++) {
-            for (int k = 0; k < q.k; k++) {
-                int grp = k / q.kg;
-                for (int oh = 0; oh < q.oh; oh++) {
-                    for (int ow = 0; ow < q.ow; ow++) {
-                        double gy = dyd[((n * q.k + k) * q.oh + oh) * q.ow + ow];
-                        for (int c = 0; c < q.cg; c++) {
-                            int ci = grp * q.cg + c;
-                            for (int r = 0; r < q.r; r++) {
-                                int ih = oh * q.sh - q.ph + r * q.dh;
-                                if (ih < 0 || ih >= q.ih) {
-                                    continue;
-                                }
-                                for (int s = 0; s < q.s; s++) {
-                                    int iw = ow * q.sw - q.pw + s * q.dw;
-                                    if (iw < 0 || iw >= q.iw) {
-                                        continue;
-                                    }
-                                    dx[((n * q.c + ci) * q.ih + ih) * q.iw + iw] +=
-                                            gy * wd[((k * q.cg + c) * q.r + r) * q.s + s];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        q.forEachTap((xi, wi, yi) -> dx[xi] += (double) dyd[yi] * wd[wi]);
         return dx;
     }
 
@@ -100,33 +53,7 @@ public final class ReferenceConv {
         double[] dw = new double[wShape.size()];
         float[] xd = x.data();
         float[] dyd = dy.data();
-        for (int n = 0; n < q.n; n++) {
-            for (int k = 0; k < q.k; k++) {
-                int grp = k / q.kg;
-                for (int oh = 0; oh < q.oh; oh++) {
-                    for (int ow = 0; ow < q.ow; ow++) {
-                        double gy = dyd[((n * q.k + k) * q.oh + oh) * q.ow + ow];
-                        for (int c = 0; c < q.cg; c++) {
-                            int ci = grp * q.cg + c;
-                            for (int r = 0; r < q.r; r++) {
-                                int ih = oh * q.sh - q.ph + r * q.dh;
-                                if (ih < 0 || ih >= q.ih) {
-                                    continue;
-                                }
-                                for (int s = 0; s < q.s; s++) {
-                                    int iw = ow * q.sw - q.pw + s * q.dw;
-                                    if (iw < 0 || iw >= q.iw) {
-                                        continue;
-                                    }
-                                    dw[((k * q.cg + c) * q.r + r) * q.s + s] +=
-                                            gy * xd[((n * q.c + ci) * q.ih + ih) * q.iw + iw];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        q.forEachTap((xi, wi, yi) -> dw[wi] += (double) dyd[yi] * xd[xi]);
         return dw;
     }
 
@@ -203,5 +130,44 @@ public final class ReferenceConv {
             dh = g.dilation(0);
             dw = g.dilation(1);
         }
+
+        /**
+         * Calls {@code tap} with the flat indices (input, weight, output) of every multiply of the convolution:
+         * the index mapping of the class comment, with padded positions skipped.
+         */
+        void forEachTap(Tap tap) {
+            for (int nn = 0; nn < n; nn++) {
+                for (int kk = 0; kk < k; kk++) {
+                    int grp = kk / kg;
+                    for (int oy = 0; oy < oh; oy++) {
+                        for (int ox = 0; ox < ow; ox++) {
+                            int yi = ((nn * k + kk) * oh + oy) * ow + ox;
+                            for (int cc = 0; cc < cg; cc++) {
+                                int ci = grp * cg + cc;
+                                for (int rr = 0; rr < r; rr++) {
+                                    int iy = oy * sh - ph + rr * dh;
+                                    if (iy < 0 || iy >= ih) {
+                                        continue;
+                                    }
+                                    for (int ss = 0; ss < s; ss++) {
+                                        int ix = ox * sw - pw + ss * this.dw;
+                                        if (ix >= 0 && ix < iw) {
+                                            tap.at(((nn * c + ci) * ih + iy) * iw + ix,
+                                                    ((kk * cg + cc) * r + rr) * s + ss, yi);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** One multiply of the convolution, by flat indices. */
+    @FunctionalInterface
+    private interface Tap {
+        void at(int xi, int wi, int yi);
     }
 }
