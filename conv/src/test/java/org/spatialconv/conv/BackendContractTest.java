@@ -42,7 +42,7 @@ public abstract class BackendContractTest {
     }
 
     /** One random problem: shapes, geometry, data and windows. */
-    protected record Case(int index, Shape xs, Shape ws, Shape ys, ConvGeometry g, Tensor x, Tensor w, Tensor bias,
+    public record Case(int index, Shape xs, Shape ws, Shape ys, ConvGeometry g, Tensor x, Tensor w, Tensor bias,
             Tensor dy, Window yWin, Window xWin) {
         @Override
         public String toString() {
@@ -52,7 +52,7 @@ public abstract class BackendContractTest {
     }
 
     /** Generates the {@code i}-th random case; sizes are small so the float64 reference stays fast. */
-    protected static Case randomCase(Random rnd, int i) {
+    public static Case randomCase(Random rnd, int i) {
         while (true) {
             int groups = rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(3) : 1;
             int cg = 1 + rnd.nextInt(5);
