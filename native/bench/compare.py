@@ -30,6 +30,19 @@ def main():
         print("Pack %.1f GB/s, unpack %.1f GB/s vs device-to-device copy %.1f GB/s: pack %.0f%%, unpack %.0f%% "
               "(bar 80%%)" % (pk["pack_gbps"], pk["unpack_gbps"], pk["d2d_copy_gbps"], 100 * pk["pack_vs_copy"],
                               100 * pk["unpack_vs_copy"]))
+    engines = ours.get("engines")
+    if engines:
+        print()
+        print("Engines (spatialconv's backend selection, issue 7 fast paths):")
+        for name, state in engines.items():
+            print("- %s: %s" % (name, state))
+        print()
+        print("| N,C,H,W / K / R | pass | selected | trials |")
+        print("|---|---|---|---|")
+        for s in ours["shapes"]:
+            for name, sel in s.get("selection", {}).items():
+                print("| %d,%d,%d,%d / %d / %d | %s | %s | %s |" % (key(s) + (name, sel["engine"],
+                                                                        sel["trials"].replace("|", "/"))))
     return 0 if ok else 1
 
 

@@ -1,6 +1,7 @@
 package org.spatialconv.conv.cuda;
 
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Window;
@@ -30,6 +31,16 @@ public interface ConvEngine extends AutoCloseable {
     /** dw (+)= sum over the dy window of dy * x. */
     void backwardFilter(DeviceArray x, Shape xs, DeviceArray dy, ConvGeometry g, DeviceArray dw, Shape ws,
             Window dyWindow, boolean accumulate, CudaStream stream);
+
+    /** {@link #unsupported}'s answer from a mapping that throws {@link UnsupportedOperationException} with the reason. */
+    static Optional<String> reasonOf(Supplier<?> mapping) {
+        try {
+            mapping.get();
+            return Optional.empty();
+        } catch (UnsupportedOperationException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
 
     /** Frees the engine's device memory and library handles. */
     @Override

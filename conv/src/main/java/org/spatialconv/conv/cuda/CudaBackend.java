@@ -8,19 +8,29 @@ import org.spatialconv.conv.Tensor;
 import org.spatialconv.conv.Window;
 
 /**
- * The {@link Backend} SPI on one GPU: host tensors are copied to device buffers, the custom kernels run on one
- * stream, results are copied back. Outputs outside the window keep their host values (the output is uploaded
- * first when the window is partial). Calls are serialised on this instance; for device-resident work without
- * copies use {@link CudaConv} directly.
+ * The {@link Backend} SPI on one GPU: host tensors are copied to device buffers, the convolution passes run on one
+ * stream through {@link SelectingConv} (the custom kernels, or cuDNN / cuBLAS where usable and measured faster),
+ * results are copied back. Outputs outside the window keep their host values (the output is uploaded first when
+ * the window is partial). Calls are serialised on this instance; for device-resident work without copies use
+ * {@link CudaConv} or {@link SelectingConv} directly.
  */
 public final class CudaBackend implements Backend {
     private final CudaContext context;
     private final CudaModule module;
     private final CudaStream stream;
     private final CudaConv conv;
+    private final SelectingConv engines;
 
-    /** Opens a context on {@code options.device()} and loads the kernels from the native jar's fatbin. */
+    /**
+     * Opens a context on {@code options.device()}, loads the kernels from the native jar's fatbin and opens the
+     * convolution engines; {@link EngineSelector#PROPERTY} / {@link EngineSelector#ENV} may force one.
+     */
     public CudaBackend(BackendOptions options) {
+        this(options, EngineSelector.Policy.fromSystem());
+    }
+
+    /** As above with an explicit engine policy (tests force each engine through it). */
+    CudaBackend(BackendOptions options, EngineSelector.Policy policy) {
         byte[] image = NativeKernels.fatbin()
                 .orElseThrow(() -> new IllegalStateException("CUDA kernels missing: " + NativeKernels.missingReason()));
         CudaContext ctx = CudaContext.create(options.device());
@@ -28,6 +38,7 @@ public final class CudaBackend implements Backend {
             this.module = ctx.loadModule(image, "spatialconv.fatbin");
             this.stream = ctx.createStream();
             this.conv = new CudaConv(module, ctx.multiprocessorCount());
+            this.engines = new SelectingConv(ctx, conv, new CudaOps(module), policy);
         } catch (RuntimeException e) {
             try {
                 ctx.close();
@@ -49,6 +60,11 @@ public final class CudaBackend implements Backend {
         return context;
     }
 
+    /** The convolution engines: which are usable, and the choice made per problem so far. */
+    public SelectingConv engines() {
+        return engines;
+    }
+
     @Override
     public synchronized void convForward(Tensor x, Tensor w, Tensor bias, ConvGeometry g, Tensor y, Window win) {
         Shape ys = g.outputShape(x.shape(), w.shape());
@@ -62,7 +78,7 @@ public final class CudaBackend implements Backend {
         }
         try (DeviceBuffer dx = upload(x); DeviceBuffer dw = upload(w); DeviceBuffer db = bias == null ? null : upload(bias);
              DeviceBuffer dy = full(win, ys) ? context.allocate(ys.size()) : upload(y)) {
-            conv.forward(dx, x.shape(), dw, w.shape(), db, g, dy, win, stream);
+            engines.forward(dx, x.shape(), dw, w.shape(), db, g, dy, win, stream);
             download(dy, y);
         }
     }
@@ -77,7 +93,7 @@ public final class CudaBackend implements Backend {
         }
         try (DeviceBuffer ddy = upload(dy); DeviceBuffer dw = upload(w);
              DeviceBuffer ddx = full(win, dx.shape()) ? context.allocate(dx.shape().size()) : upload(dx)) {
-            conv.backwardData(ddy, dw, w.shape(), g, ddx, dx.shape(), win, stream);
+            engines.backwardData(ddy, dw, w.shape(), g, ddx, dx.shape(), win, stream);
             download(ddx, dx);
         }
     }
@@ -94,11 +110,9 @@ public final class CudaBackend implements Backend {
             }
             return;
         }
-        long wsFloats = conv.backwardFilterWorkspace(x.shape(), dw.shape(), g, win);
         try (DeviceBuffer dx = upload(x); DeviceBuffer ddy = upload(dy);
-             DeviceBuffer ddw = accumulate ? upload(dw) : context.allocate(dw.shape().size());
-             DeviceBuffer ws = context.allocate(wsFloats)) {
-            conv.backwardFilter(dx, x.shape(), ddy, g, ddw, dw.shape(), win, accumulate, ws, stream);
+             DeviceBuffer ddw = accumulate ? upload(dw) : context.allocate(dw.shape().size())) {
+            engines.backwardFilter(dx, x.shape(), ddy, g, ddw, dw.shape(), win, accumulate, stream);
             download(ddw, dw);
         }
     }
@@ -157,12 +171,16 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** Frees the stream, module and context; throws if buffers were leaked. */
+    /** Frees the engines, stream, module and context; throws if buffers were leaked. */
     @Override
     public synchronized void close() {
         try {
-            stream.close();
-            module.close();
+            try {
+                engines.close();
+            } finally {
+                stream.close();
+                module.close();
+            }
         } finally {
             context.close();
         }

@@ -1,6 +1,7 @@
 package org.spatialconv.conv.cuda;
 
 import org.spatialconv.conv.Shape;
+import org.spatialconv.conv.Window;
 
 /**
  * The non-convolution kernels on device-resident arrays: ReLU, batch normalisation (training statistics, apply,
@@ -47,6 +48,11 @@ public final class CudaOps {
     public void biasAdd(DeviceArray y, Shape s, DeviceArray bias, int h0, int h1, int w0, int w1, CudaStream stream) {
         elementwise("sc_bias_add", (long) s.n() * s.c() * (h1 - h0) * (w1 - w0), new KernelArgs().buffer(y).buffer(bias)
                 .i(s.n()).i(s.c()).i(s.h()).i(s.w()).i(h0).i(w0).i(h1 - h0).i(w1 - w0), stream);
+    }
+
+    /** y[n][k][window] += bias[k] over a 2-D window. */
+    public void biasAdd(DeviceArray y, Shape s, DeviceArray bias, Window win, CudaStream stream) {
+        biasAdd(y, s, bias, win.lo(0), win.hi(0), win.lo(1), win.hi(1), stream);
     }
 
     /** Per-channel mean and 1/sqrt(biased variance + eps) over N and space of {@code x} (shape N,C,spatial). */

@@ -61,7 +61,7 @@ public record CudaProbe(boolean available, String reason, int devices, int drive
     }
 
     /** JCuda's loader buries the dynamic linker's reason (e.g. libcuda.so.1 missing) in nested stack traces. */
-    private static String linkerDetail(String message) {
+    static String linkerDetail(String message) {
         if (message == null) {
             return "";
         }
@@ -76,7 +76,7 @@ public record CudaProbe(boolean available, String reason, int devices, int drive
         return "";
     }
 
-    private static String firstLine(String s) {
+    static String firstLine(String s) {
         if (s == null) {
             return "(no message)";
         }

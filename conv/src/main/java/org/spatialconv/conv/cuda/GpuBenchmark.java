@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 import jcuda.Sizeof;
@@ -22,6 +23,8 @@ import org.spatialconv.conv.Window;
  * GPU benchmark of the custom kernels on device-resident tensors (no host copies in the timed region): forward,
  * backward-data and backward-filter at the issue-7 shapes (3x3, stride 1, padding 1), plus region pack/unpack
  * bandwidth against a device-to-device copy of the same bytes. Times are CUDA-event medians after warm-up.
+ * It also reports which optional libraries (cuDNN, cuBLAS) are usable and, per shape and pass, which engine
+ * {@link SelectingConv} selects, with each engine's trial time ({@link EngineSelector#PROPERTY} forces one).
  *
  * <p>Usage: {@code GpuBenchmark [--json FILE] [--iterations I] [--warmup W] [--device D] [--shape N,C,H,W,K,R]...}
  */
@@ -61,6 +64,7 @@ public final class GpuBenchmark {
         if (shapes.isEmpty()) {
             shapes.addAll(Arrays.asList(DEFAULT_SHAPES));
         }
+        OptionalLibraries.report().forEach((k, v) -> System.err.println("gpu-bench: optional " + k + ": " + v));
         CudaProbe probe = CudaProbe.get();
         if (!probe.available()) {
             System.err.println("gpu-bench: no usable GPU: " + probe.reason());
@@ -83,22 +87,38 @@ public final class GpuBenchmark {
             try (CudaModule module = ctx.loadModule(image, "spatialconv.fatbin"); CudaStream stream = ctx.createStream();
                  CudaTimer timer = new CudaTimer(ctx)) {
                 CudaConv conv = new CudaConv(module, ctx.multiprocessorCount());
-                js.append(String.format(Locale.ROOT, "{\"engine\":\"spatialconv-cuda\",\"device\":\"%s\",\"cc\":%d,"
-                        + "\"driver\":%d,\"iterations\":%d,\"shapes\":[", ctx.deviceName(), ctx.computeCapability(),
-                        probe.driverVersion(), iterations));
-                System.err.printf(Locale.ROOT, "%-22s %10s %10s %10s %10s %10s %10s%n", "N,C,H,W/K/R", "fwd ms",
-                        "bwdD ms", "bwdF ms", "fwd GF/s", "bwdD GF/s", "bwdF GF/s");
-                for (int s = 0; s < shapes.size(); s++) {
-                    js.append(s > 0 ? "," : "").append(convCase(ctx, conv, stream, timer, shapes.get(s), iterations, warmup));
+                try (SelectingConv engines = new SelectingConv(ctx, conv, new CudaOps(module),
+                        EngineSelector.Policy.fromSystem())) {
+                    run(ctx, conv, engines, stream, timer, shapes, iterations, warmup, probe, js);
                 }
-                js.append("],\"pack\":").append(packCase(ctx, conv, stream, timer, iterations, warmup)).append('}');
             }
         }
         return js.toString();
     }
 
-    private static String convCase(CudaContext ctx, CudaConv conv, CudaStream stream, CudaTimer timer, int[] sh,
-            int iterations, int warmup) {
+    private static void run(CudaContext ctx, CudaConv conv, SelectingConv engines, CudaStream stream, CudaTimer timer,
+            List<int[]> shapes, int iterations, int warmup, CudaProbe probe, StringBuilder js) {
+        engines.engines().forEach((k, v) -> System.err.println("gpu-bench: engine " + k + ": " + v));
+        js.append(String.format(Locale.ROOT, "{\"engine\":\"spatialconv-cuda\",\"device\":\"%s\",\"cc\":%d,"
+                + "\"driver\":%d,\"iterations\":%d,\"shapes\":[", ctx.deviceName(), ctx.computeCapability(),
+                probe.driverVersion(), iterations));
+        System.err.printf(Locale.ROOT, "%-22s %10s %10s %10s %10s %10s %10s%n", "N,C,H,W/K/R", "fwd ms",
+                "bwdD ms", "bwdF ms", "fwd GF/s", "bwdD GF/s", "bwdF GF/s");
+        for (int s = 0; s < shapes.size(); s++) {
+            js.append(s > 0 ? "," : "").append(convCase(ctx, conv, engines, stream, timer, shapes.get(s),
+                    iterations, warmup));
+        }
+        js.append("],\"engines\":{");
+        String sep = "";
+        for (Map.Entry<String, String> e : engines.engines().entrySet()) {
+            js.append(sep).append(json(e.getKey())).append(':').append(json(e.getValue()));
+            sep = ",";
+        }
+        js.append("},\"pack\":").append(packCase(ctx, conv, stream, timer, iterations, warmup)).append('}');
+    }
+
+    private static String convCase(CudaContext ctx, CudaConv conv, SelectingConv engines, CudaStream stream,
+            CudaTimer timer, int[] sh, int iterations, int warmup) {
         ConvGeometry g = ConvGeometry.square(sh[5], 1, sh[5] / 2, 1, 1);
         Shape xs = Shape.nchw(sh[0], sh[1], sh[2], sh[3]);
         Shape ws = g.weightShape(sh[1], sh[4]);
@@ -120,10 +140,24 @@ public final class GpuBenchmark {
             String name = sh[0] + "," + sh[1] + "," + sh[2] + "," + sh[3] + "/" + sh[4] + "/" + sh[5];
             System.err.printf(Locale.ROOT, "%-22s %10.3f %10.3f %10.3f %10.1f %10.1f %10.1f%n", name, f, d, k,
                     flops / f / 1e6, flops / d / 1e6, flops / k / 1e6);
+            // One call per pass through the selector: its trials time every usable engine on this problem.
+            engines.forward(x, xs, w, ws, null, g, y, yw, stream);
+            engines.backwardData(dy, w, ws, g, dx, xs, xw, stream);
+            engines.backwardFilter(x, xs, dy, g, dw, ws, yw, false, stream);
+            stream.synchronize();
+            StringBuilder sel = new StringBuilder();
+            for (ConvProblem p : List.of(new ConvProblem(ConvPass.FORWARD, xs, ws, g, yw, false, false),
+                    new ConvProblem(ConvPass.BACKWARD_DATA, xs, ws, g, xw, false, false),
+                    new ConvProblem(ConvPass.BACKWARD_FILTER, xs, ws, g, yw, false, false))) {
+                EngineSelector.Choice c = engines.choices().get(p);
+                System.err.println("  selected " + p.pass().label() + ": " + c.describe());
+                sel.append(sel.length() > 0 ? "," : "").append(json(p.pass().label())).append(":{\"engine\":")
+                        .append(json(c.engine())).append(",\"trials\":").append(json(c.describe())).append('}');
+            }
             return String.format(Locale.ROOT, "{\"n\":%d,\"c\":%d,\"h\":%d,\"w\":%d,\"k\":%d,\"r\":%d,\"fwd_ms\":%.4f,"
                     + "\"bwd_data_ms\":%.4f,\"bwd_filter_ms\":%.4f,\"fwd_gflops\":%.2f,\"bwd_data_gflops\":%.2f,"
-                    + "\"bwd_filter_gflops\":%.2f}", sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], f, d, k, flops / f / 1e6,
-                    flops / d / 1e6, flops / k / 1e6);
+                    + "\"bwd_filter_gflops\":%.2f,\"selection\":{%s}}", sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], f, d, k,
+                    flops / f / 1e6, flops / d / 1e6, flops / k / 1e6, sel);
         }
     }
 
@@ -169,6 +203,26 @@ public final class GpuBenchmark {
         }
         Arrays.sort(t);
         return t[iterations / 2];
+    }
+
+    /** A JSON string literal. */
+    static String json(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char ch : (s == null ? "" : s).toCharArray()) {
+            switch (ch) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                default -> {
+                    if (ch < 0x20) {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) ch));
+                    } else {
+                        b.append(ch);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
     }
 
     private static DeviceBuffer random(CudaContext ctx, long floats, long seed) {

@@ -14,7 +14,10 @@ import org.spatialconv.conv.BackendOptions;
 import org.spatialconv.conv.BackendProvider;
 import org.spatialconv.conv.Backends;
 
-/** Host-side checks that need no GPU: kernel resources, CUresult naming, the probe and the provider's skip path. */
+/**
+ * Host-side checks that need no GPU: kernel resources, CUresult naming, the probe and the provider's skip path (the
+ * optional libraries are checked in OptionalEnginesTest).
+ */
 class CudaHostTest {
     /** Every kernel the host code launches; each must be in the fatbin's kernel list. */
     static final List<String> LAUNCHED = List.of("sc_conv_fwd_m64", "sc_conv_fwd_m32", "sc_conv_fwd_m16",
@@ -92,14 +95,5 @@ class CudaHostTest {
                 () -> Backends.create("cuda", BackendOptions.threads(1)));
         assertTrue(e.getMessage().contains(cuda.unavailableReason()), e.getMessage());
         assertThrows(IllegalStateException.class, () -> cuda.create(BackendOptions.threads(1)));
-    }
-
-    @Test
-    void optionalLibrariesAreReportedNotRequired() {
-        var report = OptionalLibraries.report();
-        assertEquals(2, report.size());
-        report.forEach((k, v) -> System.out.println("optional " + k + ": " + v));
-        // Neither binding is a dependency of this module, so both must be reported absent here.
-        assertTrue(report.values().stream().allMatch(v -> v.equals("not on the class path")), report.toString());
     }
 }
