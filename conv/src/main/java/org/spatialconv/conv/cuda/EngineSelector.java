@@ -95,6 +95,7 @@ public final class EngineSelector<K> {
     }
 
     private final String reference;
+    private final List<String> known;
     private final List<String> usable;
     private final Map<String, String> unusable;
     private final Policy policy;
@@ -112,6 +113,7 @@ public final class EngineSelector<K> {
             throw new IllegalArgumentException("reference engine " + reference + " must be known and usable");
         }
         this.reference = reference;
+        this.known = List.copyOf(known);
         this.unusable = Collections.unmodifiableMap(new LinkedHashMap<>(unusable));
         List<String> u = new ArrayList<>(known);
         u.removeAll(unusable.keySet());
@@ -240,11 +242,15 @@ public final class EngineSelector<K> {
         return new Choice(best, reorder(verdicts));
     }
 
-    /** Verdicts in the order of the known engines (reference first), for stable reports. */
+    /** Verdicts in the order of the known engines, reference first, for stable reports. */
     private Map<String, String> reorder(Map<String, String> verdicts) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(reference, verdicts.get(reference));
-        verdicts.forEach(m::putIfAbsent);
+        for (String e : known) {
+            if (verdicts.containsKey(e)) {
+                m.putIfAbsent(e, verdicts.get(e));
+            }
+        }
         return Collections.unmodifiableMap(m);
     }
 
