@@ -7,11 +7,15 @@ import org.spatialconv.decomposition.comm.Communicator;
  * exchanges and shuffles as {@link org.spatialconv.decomposition.exchange.RegionExchange} plans over
  * {@link #communicator()}; every rank builds the same plans, so no box lists travel at run time.
  *
- * <p>Doubles are allreduced as two floats each ({@code hi = (float) d}, {@code lo = (float) (d - hi)}), which
- * keeps each rank's contribution exact; the sum itself is accumulated by the communicator in float, in a fixed
- * order, so it is identical on every rank.
+ * <p>The allreduce of doubles is exact and summed in double: every rank writes each value as three floats
+ * ({@code hi = (float) d}, {@code mid = (float) (d - hi)}, {@code lo = (float) (d - hi - mid)}, which add up to
+ * {@code d} exactly for the magnitudes of losses and statistics) into its own slot of a zero buffer, the
+ * communicator's float sum gathers the slots (adding zeros is exact), and every rank adds the ranks' values in
+ * rank order in double. It moves {@code 3 * ranks} floats per value, so it is meant for short vectors (losses,
+ * batch-norm statistics); float data such as gradients goes through {@link Communicator#allreduceSum}.
  */
 public final class CommExchange implements Exchange {
+    private static final int PARTS = 3;
     private final Communicator comm;
 
     /** An exchange over {@code comm} (not closed by this object). */
@@ -37,15 +41,27 @@ public final class CommExchange implements Exchange {
     @Override
     public void allreduce(double[] values) {
         int n = values.length;
-        float[] buf = new float[2 * n];
+        int slot = PARTS * n;
+        float[] buf = new float[slot * comm.size()];
+        int at = slot * comm.rank();
         for (int i = 0; i < n; i++) {
-            float hi = (float) values[i];
-            buf[i] = hi;
-            buf[n + i] = (float) (values[i] - hi);
+            double rest = values[i];
+            for (int k = 0; k < PARTS; k++) {
+                float f = (float) rest;
+                buf[at + k * n + i] = f;
+                rest -= f;
+            }
         }
         comm.allreduceSum(buf, 0, buf.length);
-        for (int i = 0; i < n; i++) {
-            values[i] = (double) buf[i] + buf[n + i];
+        java.util.Arrays.fill(values, 0);
+        for (int r = 0; r < comm.size(); r++) {
+            for (int i = 0; i < n; i++) {
+                double v = 0;
+                for (int k = 0; k < PARTS; k++) {
+                    v += buf[r * slot + k * n + i];
+                }
+                values[i] += v;
+            }
         }
     }
 }

@@ -17,6 +17,9 @@ public interface Exchange {
     /** The communicator of this rank's group. */
     Communicator communicator();
 
-    /** In-place element-wise sum over all ranks, identical on every rank. */
+    /**
+     * In-place element-wise sum over all ranks, accumulated in double in rank order, identical on every rank. For
+     * short vectors (losses, statistics); float data goes through the communicator's {@code allreduceSum}.
+     */
     void allreduce(double[] values);
 }

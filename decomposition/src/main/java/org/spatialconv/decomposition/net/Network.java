@@ -277,27 +277,25 @@ public final class Network {
         return inputGrad;
     }
 
-    /** Sums the distributed layers' parameter gradients over ranks (one fused allreduce). */
+    /** Sums the distributed layers' parameter gradients over ranks (one fused float allreduce). */
     public void allreduceGradients() {
         int total = 0;
         for (Parameter p : summed) {
             total += p.grad().data().length;
         }
-        double[] buf = new double[total];
+        float[] buf = new float[total];
         int at = 0;
         for (Parameter p : summed) {
             float[] g = p.grad().data();
-            for (int j = 0; j < g.length; j++) {
-                buf[at++] = g[j];
-            }
+            System.arraycopy(g, 0, buf, at, g.length);
+            at += g.length;
         }
-        ctx.exchange().allreduce(buf);
+        ctx.exchange().communicator().allreduceSum(buf, 0, total);
         at = 0;
         for (Parameter p : summed) {
             float[] g = p.grad().data();
-            for (int j = 0; j < g.length; j++) {
-                g[j] = (float) buf[at++];
-            }
+            System.arraycopy(buf, at, g, 0, g.length);
+            at += g.length;
         }
     }
 
