@@ -156,12 +156,6 @@ public final class Placement {
         return dist == null ? replicated(ranks, s) : split(grid(), s);
     }
 
-    /** True if both place every element on the same rank in the same local position. */
-    public boolean sameLayout(Placement o) {
-        return isReplicated() == o.isReplicated() && ranks == o.ranks && Arrays.equals(grid(), o.grid())
-                && global.equals(o.global);
-    }
-
     @Override
     public String toString() {
         return (dist == null ? "replicated " : "grid " + gridString(grid()) + " ") + global;
