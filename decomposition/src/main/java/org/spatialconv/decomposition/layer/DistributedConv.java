@@ -61,6 +61,11 @@ public final class DistributedConv {
         return plan;
     }
 
+    /** Whether the passes overlap halo traffic with computation. */
+    public OverlapMode overlap() {
+        return overlap;
+    }
+
     /** A zero input (or input-gradient) block over this rank's block box; fill its owned box before use. */
     public Block allocateInput() {
         return Block.allocate(block);
@@ -69,6 +74,31 @@ public final class DistributedConv {
     /** A zero tensor shaped like this rank's owned output block. */
     public Tensor allocateOutput() {
         return Tensor.zeros(Shape.of(ownOut.extents()));
+    }
+
+    /**
+     * An input block holding {@code owned} (this rank's owned input) in its owned box: {@code owned} itself when the
+     * block has no halo margins, else a new block with the margins zero (the forward pass fills them).
+     */
+    public Block inputBlock(Tensor owned) {
+        Block mine = new Block(own, owned);
+        if (block.equals(own)) {
+            return mine;
+        }
+        Block b = allocateInput();
+        Boxes.copy(mine, b, own, ExchangeMode.COPY);
+        return b;
+    }
+
+    /** The owned box of an input (or input-gradient) block: its tensor when it has no margins, else a copy. */
+    public Tensor ownedInput(Block b) {
+        requireBlock(b, "input");
+        if (block.equals(own)) {
+            return b.data();
+        }
+        Block out = Block.allocate(own);
+        Boxes.copy(b, out, own, ExchangeMode.COPY);
+        return out.data();
     }
 
     /**
@@ -142,19 +172,33 @@ public final class DistributedConv {
      * its halo, as {@link #forward} leaves it.
      */
     public void backwardFilter(Block x, Tensor dy, Tensor dw, Tensor db) {
-        requireBlock(x, "input");
-        requireOutput(dy, "output gradient");
-        if (need.isEmpty()) {
-            dw.fill(0f);
-        } else {
-            backend.convBackwardFilter(localInput(x), dy, local, dw);
-        }
-        if (db != null) {
-            backend.biasBackward(dy, db);
-        }
+        filterGradients(x, dy, dw, db, false);
         comm.allreduceSum(dw.data(), 0, dw.data().length);
         if (db != null) {
             comm.allreduceSum(db.data(), 0, db.data().length);
+        }
+    }
+
+    /**
+     * Adds this rank's contribution to dw (and db if non-null), without summing over ranks: for a caller that
+     * sums many layers' gradients in one allreduce (a network). {@code x} must carry its halo, as
+     * {@link #forward} leaves it.
+     */
+    public void addFilterGradients(Block x, Tensor dy, Tensor dw, Tensor db) {
+        filterGradients(x, dy, dw, db, true);
+    }
+
+    private void filterGradients(Block x, Tensor dy, Tensor dw, Tensor db, boolean accumulate) {
+        requireBlock(x, "input");
+        requireOutput(dy, "output gradient");
+        Window all = Window.full(dy.shape());
+        if (!need.isEmpty()) {
+            backend.convBackwardFilter(localInput(x), dy, local, dw, all, accumulate);
+        } else if (!accumulate) {
+            dw.fill(0f);
+        }
+        if (db != null) {
+            backend.biasBackward(dy, db, all, accumulate);
         }
     }
 

@@ -6,13 +6,16 @@ import java.util.Random;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
-import org.spatialconv.conv.Window;
 import org.spatialconv.conv.layers.Parameter;
+import org.spatialconv.decomposition.exchange.Block;
+import org.spatialconv.decomposition.layer.DistributedConv;
+import org.spatialconv.decomposition.layer.OverlapMode;
 
 /**
- * Distributed 2-D convolution: fetch the input box the owned outputs read (owned block + halo), run the local
- * sub-problem with the clipped padding, and in backward compute dx over that box and push its halo part back to
- * the owners with accumulate. The weight and bias gradients of the owned outputs are summed by the network.
+ * Distributed 2-D convolution: this rank's part of the decomposition module's {@link DistributedConv} (halo
+ * exchange into the input block's margins, local problem with the clipped padding, interior computed while the
+ * halo is in flight; backward-data pushes the halo gradients back, summed). The weight and bias gradients of
+ * the owned outputs are added locally and summed over ranks by the network.
  */
 public final class ConvLayer extends BoundLayer {
     private final ConvGeometry g;
@@ -20,9 +23,9 @@ public final class ConvLayer extends BoundLayer {
     private final boolean bias;
     private Parameter w;
     private Parameter b;
-    private ConvGeometry local;
-    private Box need;
-    private Tensor xBox;
+    private DistributedConv conv;
+    /** The input block with the halo the forward pass exchanged, kept for the filter gradient. */
+    private Block x;
 
     /** A convolution to {@code filters} channels, with or without bias. */
     public ConvLayer(ConvGeometry g, int filters, boolean bias) {
@@ -34,24 +37,30 @@ public final class ConvLayer extends BoundLayer {
         this.bias = bias;
     }
 
+    private Shape weightShape(Shape x) {
+        return g.weightShape(x.c(), filters);
+    }
+
     @Override
     public Shape outputShape(List<Shape> inputs) {
         requireInputs(inputs, 1, "conv");
-        return g.outputShape(inputs.get(0), g.weightShape(inputs.get(0).c(), filters));
+        return g.outputShape(inputs.get(0), weightShape(inputs.get(0)));
     }
 
     @Override
     public void bind(RankContext ctx, List<Placement> inputs, Placement output) {
         super.bind(ctx, inputs, output);
-        Shape x = inputs.get(0).global();
-        Object[] l = Halo.local(g, ownOut(), x.h(), x.w());
-        local = (ConvGeometry) l[0];
-        need = (Box) l[1];
+        conv = ctx.conv(inputs.get(0), g, weightShape(inputs.get(0).global()));
+    }
+
+    /** Whether this layer's convolution overlaps its halo exchange with computation (once bound). */
+    public OverlapMode overlap() {
+        return conv.overlap();
     }
 
     @Override
     public void init(String name, Random rnd) {
-        Shape ws = g.weightShape(in.get(0).global().c(), filters);
+        Shape ws = weightShape(in.get(0).global());
         w = new Parameter(name + ".weight", Init.heUniform(rnd, ws, ws.size() / filters));
         if (bias) {
             b = new Parameter(name + ".bias", Init.constant(Shape.of(filters), 0f));
@@ -60,31 +69,23 @@ public final class ConvLayer extends BoundLayer {
 
     @Override
     public Tensor forward(List<Tensor> inputs, boolean training) {
-        xBox = ctx.exchange().fetch(inputs.get(0), in.get(0), need);
-        Tensor y = Tensor.zeros(ownOut().shape(filters));
-        ctx.backend().convForward(xBox, w.value(), b == null ? null : b.value(), local, y);
+        x = conv.inputBlock(inputs.get(0));
+        Tensor y = conv.allocateOutput();
+        conv.forward(x, w.value(), b == null ? null : b.value(), y);
         return y;
     }
 
     @Override
     public List<Tensor> backward(Tensor dy) {
-        Tensor dxBox = Tensor.zeros(xBox.shape());
-        ctx.backend().convBackwardData(dy, w.value(), local, dxBox);
-        ctx.backend().convBackwardFilter(xBox, dy, local, w.grad(), Window.full(dy.shape()), true);
-        if (b != null) {
-            ctx.backend().biasBackward(dy, b.grad(), Window.full(dy.shape()), true);
-        }
-        xBox = null;
-        return List.of(ctx.exchange().pushAdd(dxBox, need, in.get(0), dxBox.shape().c()));
+        Block dx = conv.allocateInput();
+        conv.backwardData(dy, w.value(), dx);
+        conv.addFilterGradients(x, dy, w.grad(), b == null ? null : b.grad());
+        x = null;
+        return List.of(conv.ownedInput(dx));
     }
 
     @Override
     public List<Parameter> parameters() {
-        List<Parameter> p = new ArrayList<>();
-        p.add(w);
-        if (b != null) {
-            p.add(b);
-        }
-        return p;
+        return weightAndBias(w, b);
     }
 }

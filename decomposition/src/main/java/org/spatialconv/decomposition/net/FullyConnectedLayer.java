@@ -1,6 +1,5 @@
 package org.spatialconv.decomposition.net;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.spatialconv.conv.Shape;
@@ -63,9 +62,6 @@ public final class FullyConnectedLayer extends BoundLayer {
 
     @Override
     public List<Parameter> parameters() {
-        List<Parameter> p = new ArrayList<>();
-        p.add(w);
-        p.add(b);
-        return p;
+        return weightAndBias(w, b);
     }
 }

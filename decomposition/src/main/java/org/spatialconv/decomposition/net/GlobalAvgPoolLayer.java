@@ -4,6 +4,7 @@ import java.util.List;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
 import org.spatialconv.conv.layers.GlobalAvgPool;
+import org.spatialconv.decomposition.grid.Region;
 
 /**
  * Global average pooling to N,C,1,1, replicated on every rank: each rank sums its block per (sample, channel)
@@ -30,11 +31,11 @@ public final class GlobalAvgPoolLayer extends BoundLayer {
         Tensor x = inputs.get(0);
         xShape = x.shape();
         Shape g = in.get(0).global();
-        Box own = ownIn(0);
+        Region own = ownIn(0);
         double[] local = GlobalAvgPool.partialSums(x);
         double[] all = new double[g.n() * g.c()];
         if (!in.get(0).isReplicated()) {
-            System.arraycopy(local, 0, all, own.n0() * g.c(), local.length);
+            System.arraycopy(local, 0, all, own.lo(0) * g.c(), local.length);
             ctx.exchange().allreduce(all);
         } else {
             all = local;
@@ -45,9 +46,9 @@ public final class GlobalAvgPoolLayer extends BoundLayer {
     @Override
     public List<Tensor> backward(Tensor dy) {
         Shape g = in.get(0).global();
-        Box own = ownIn(0);
-        Tensor mine = Tensor.zeros(Shape.nchw(own.n1() - own.n0(), g.c(), 1, 1));
-        System.arraycopy(dy.data(), own.n0() * g.c(), mine.data(), 0, mine.data().length);
+        Region own = ownIn(0);
+        Tensor mine = Tensor.zeros(Shape.nchw(own.extent(0), g.c(), 1, 1));
+        System.arraycopy(dy.data(), own.lo(0) * g.c(), mine.data(), 0, mine.data().length);
         return List.of(GlobalAvgPool.backward(mine, xShape, (long) g.h() * g.w()));
     }
 }

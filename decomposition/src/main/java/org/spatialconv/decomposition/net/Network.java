@@ -27,7 +27,8 @@ public final class Network {
     private final List<NetworkDef.Node> nodes;
     private final NetLayer[] layers;
     private final Placement[] outPl;
-    private final List<List<Placement>> inPl = new ArrayList<>();
+    /** Per node and input: the move from the producer's placement to the node's (identity where they agree). */
+    private final Fetch[][] edges;
     private final int[][] producers;
     private final int[] lastUse;
     private final Placement input;
@@ -65,6 +66,7 @@ public final class Network {
         layers = new NetLayer[n];
         outPl = new Placement[n];
         producers = new int[n][];
+        edges = new Fetch[n][];
         lastUse = new int[n + 1];
         layerNanos = new long[n];
         index.put(NetworkDef.INPUT, -1);
@@ -81,6 +83,7 @@ public final class Network {
                 List<Shape> shapes = new ArrayList<>();
                 List<Placement> ins = new ArrayList<>();
                 producers[i] = new int[node.inputs().size()];
+                edges[i] = new Fetch[node.inputs().size()];
                 for (int k = 0; k < node.inputs().size(); k++) {
                     int p = index.get(node.inputs().get(k));
                     producers[i][k] = p;
@@ -100,6 +103,7 @@ public final class Network {
                     } else {
                         ins.add(Placement.split(g, pp.global()));
                     }
+                    edges[i][k] = Fetch.edge(pp, ins.get(k));
                 }
                 Shape out = layer.outputShape(shapes);
                 Placement op = layer.outputPlacement(ins, out);
@@ -107,7 +111,6 @@ public final class Network {
                 layer.init(node.name(), new Random(seed * 31 + node.name().hashCode()));
                 layers[i] = layer;
                 outPl[i] = op;
-                inPl.add(ins);
                 boolean replicatedParams = ins.stream().allMatch(Placement::isReplicated);
                 for (Parameter p : layer.parameters()) {
                     params.add(p);
@@ -180,9 +183,9 @@ public final class Network {
 
     /** Runs the layers on this rank's input block; returns its output block under {@link #outputPlacement()}. */
     public Tensor forward(Tensor x, boolean training) {
-        if (!x.shape().equals(input.own(ctx.rank()).shape(input.global().c()))) {
+        if (!x.shape().equals(input.ownShape(ctx.rank()))) {
             throw new IllegalArgumentException("rank " + ctx.rank() + " input block has shape " + x.shape()
-                    + ", expected " + input.own(ctx.rank()).shape(input.global().c()));
+                    + ", expected " + input.ownShape(ctx.rank()));
         }
         int n = layers.length;
         outputs = new Tensor[n];
@@ -191,8 +194,7 @@ public final class Network {
             List<Tensor> ins = new ArrayList<>();
             for (int k = 0; k < producers[i].length; k++) {
                 int p = producers[i][k];
-                Tensor t = p < 0 ? x : outputs[p];
-                ins.add(move(t, p < 0 ? input : outPl[p], inPl.get(i).get(k)));
+                ins.add(edges[i][k].forward(ctx.exchange(), p < 0 ? x : outputs[p]));
             }
             outputs[i] = layers[i].forward(ins, training);
             layerNanos[i] += System.nanoTime() - t0;
@@ -204,30 +206,6 @@ public final class Network {
             }
         }
         return outputs[n - 1];
-    }
-
-    /** Forward shuffle from producer placement {@code from} to consumer placement {@code to}. */
-    private Tensor move(Tensor t, Placement from, Placement to) {
-        if (from.sameLayout(to)) {
-            return t;
-        }
-        if (from.isReplicated()) {
-            return Box.crop(t, Box.whole(from.global()), to.own(ctx.rank()));
-        }
-        return ctx.exchange().fetch(t, from, to.own(ctx.rank()));
-    }
-
-    /** Backward of {@link #move}: brings a consumer-placed gradient back to the producer's placement. */
-    private Tensor moveBack(Tensor g, Placement consumer, Placement producer) {
-        if (consumer.sameLayout(producer)) {
-            return g;
-        }
-        if (consumer.isReplicated()) {
-            // Every rank holds the same full gradient; each keeps its own block.
-            return producer.isReplicated() ? g : Box.crop(g, Box.whole(consumer.global()),
-                    producer.own(ctx.rank()));
-        }
-        return ctx.exchange().pushAdd(g, consumer.own(ctx.rank()), producer, g.shape().c());
     }
 
     /**
@@ -261,13 +239,13 @@ public final class Network {
             grads[i] = null;
             outputs[i] = null;
             if (dy == null) {
-                dy = Tensor.zeros(outPl[i].own(ctx.rank()).shape(outPl[i].global().c()));
+                dy = Tensor.zeros(outPl[i].ownShape(ctx.rank()));
             }
             List<Tensor> dxs = layers[i].backward(dy);
             for (int k = 0; k < producers[i].length; k++) {
                 int p = producers[i][k];
+                Tensor g = edges[i][k].backward(ctx.exchange(), dxs.get(k));
                 if (p < 0) {
-                    Tensor g = moveBack(dxs.get(k), inPl.get(i).get(k), input);
                     if (inputGrad == null) {
                         inputGrad = g.copy();
                     } else {
@@ -275,7 +253,6 @@ public final class Network {
                     }
                     continue;
                 }
-                Tensor g = moveBack(dxs.get(k), inPl.get(i).get(k), outPl[p]);
                 if (grads[p] == null) {
                     grads[p] = g == dy ? g.copy() : g;
                 } else {
@@ -300,27 +277,25 @@ public final class Network {
         return inputGrad;
     }
 
-    /** Sums the distributed layers' parameter gradients over ranks (one fused allreduce). */
+    /** Sums the distributed layers' parameter gradients over ranks (one fused float allreduce). */
     public void allreduceGradients() {
         int total = 0;
         for (Parameter p : summed) {
             total += p.grad().data().length;
         }
-        double[] buf = new double[total];
+        float[] buf = new float[total];
         int at = 0;
         for (Parameter p : summed) {
             float[] g = p.grad().data();
-            for (int j = 0; j < g.length; j++) {
-                buf[at++] = g[j];
-            }
+            System.arraycopy(g, 0, buf, at, g.length);
+            at += g.length;
         }
-        ctx.exchange().allreduce(buf);
+        ctx.exchange().communicator().allreduceSum(buf, 0, total);
         at = 0;
         for (Parameter p : summed) {
             float[] g = p.grad().data();
-            for (int j = 0; j < g.length; j++) {
-                g[j] = (float) buf[at++];
-            }
+            System.arraycopy(buf, at, g, 0, g.length);
+            at += g.length;
         }
     }
 

@@ -2,21 +2,29 @@ package org.spatialconv.decomposition.net;
 
 import java.util.Arrays;
 import org.spatialconv.conv.Shape;
+import org.spatialconv.conv.Tensor;
+import org.spatialconv.decomposition.exchange.Block;
+import org.spatialconv.decomposition.exchange.Boxes;
+import org.spatialconv.decomposition.exchange.ExchangeMode;
+import org.spatialconv.decomposition.grid.Distribution;
+import org.spatialconv.decomposition.grid.ProcessGrid;
+import org.spatialconv.decomposition.grid.Region;
 
 /**
- * How a global N,C,H,W tensor lies on the ranks: split over a grid of {@code n x h x w} ranks (channels are never
- * split) with blocks as even as possible (the first {@code extent % parts} blocks are one larger), or replicated
- * (every rank holds the whole tensor; used for the small tensors after global pooling).
+ * How a global N,C,H,W tensor of a network lies on its ranks: a {@link Distribution} over a grid
+ * {@code n,1,h,w} (channels are never split), or replicated (every rank holds the whole tensor; used for the
+ * small tensors after global pooling). Owned boxes are {@link Region}s with the whole channel range.
  */
 public final class Placement {
-    private final int[] grid;
+    /** The split, or null when replicated. */
+    private final Distribution dist;
     private final Shape global;
-    private final boolean replicated;
+    private final int ranks;
 
-    private Placement(int[] grid, Shape global, boolean replicated) {
-        this.grid = grid;
+    private Placement(Distribution dist, Shape global, int ranks) {
+        this.dist = dist;
         this.global = global;
-        this.replicated = replicated;
+        this.ranks = ranks;
     }
 
     /**
@@ -40,12 +48,13 @@ public final class Placement {
                         + " of " + global + " into " + grid[d] + " parts");
             }
         }
-        return new Placement(grid.clone(), global, false);
+        ProcessGrid g = ProcessGrid.nhw(grid[0], grid[1], grid[2]);
+        return new Placement(new Distribution(g, global.dims()), global, g.size());
     }
 
     /** Every one of {@code ranks} ranks holds all of {@code global}. */
     public static Placement replicated(int ranks, Shape global) {
-        return new Placement(new int[] {ranks, 1, 1}, global, true);
+        return new Placement(null, global, ranks);
     }
 
     /**
@@ -67,56 +76,88 @@ public final class Placement {
 
     /** True if split over samples only and without spatial extent (it cannot be split over rows or columns). */
     public boolean isFlatSamples() {
-        return !replicated && grid[1] == 1 && grid[2] == 1 && global.h() == 1 && global.w() == 1;
+        return dist != null && dist.grid().parts(2) == 1 && dist.grid().parts(3) == 1 && global.h() == 1
+                && global.w() == 1;
     }
 
     public boolean isReplicated() {
-        return replicated;
+        return dist == null;
+    }
+
+    /** True if split and the grid cuts rows or columns (so layers exchange halos). */
+    public boolean splitsSpace() {
+        return dist != null && dist.grid().parts(2) * dist.grid().parts(3) > 1;
     }
 
     public Shape global() {
         return global;
     }
 
-    /** Grid n,h,w (a copy). */
+    /** Grid n,h,w (a copy); {@code ranks,1,1} when replicated. */
     public int[] grid() {
-        return grid.clone();
+        return dist == null ? new int[] {ranks, 1, 1}
+                : new int[] {dist.grid().parts(0), dist.grid().parts(2), dist.grid().parts(3)};
     }
 
     public int ranks() {
-        return grid[0] * grid[1] * grid[2];
+        return ranks;
     }
 
-    /** Start of block {@code i} of {@code parts} over {@code extent}. */
-    public static int blockStart(int extent, int parts, int i) {
-        return i * (extent / parts) + Math.min(i, extent % parts);
-    }
-
-    /** The box {@code rank} owns. */
-    public Box own(int rank) {
-        if (replicated) {
-            return Box.whole(global);
+    /**
+     * The distribution of a split placement.
+     *
+     * @throws IllegalStateException if replicated
+     */
+    public Distribution distribution() {
+        if (dist == null) {
+            throw new IllegalStateException("a replicated placement has no distribution");
         }
-        int iw = rank % grid[2];
-        int ih = (rank / grid[2]) % grid[1];
-        int in = rank / (grid[2] * grid[1]);
-        return new Box(blockStart(global.n(), grid[0], in), blockStart(global.n(), grid[0], in + 1),
-                blockStart(global.h(), grid[1], ih), blockStart(global.h(), grid[1], ih + 1),
-                blockStart(global.w(), grid[2], iw), blockStart(global.w(), grid[2], iw + 1));
+        return dist;
+    }
+
+    /** The box {@code rank} holds (all of the tensor when replicated). */
+    public Region own(int rank) {
+        return dist == null ? Region.of(global.dims()) : dist.own(rank);
+    }
+
+    /** The boxes every rank holds, indexed by rank. */
+    public Region[] owns() {
+        Region[] r = new Region[ranks];
+        for (int i = 0; i < ranks; i++) {
+            r[i] = own(i);
+        }
+        return r;
+    }
+
+    /** Shape of the block {@code rank} holds. */
+    public Shape ownShape(int rank) {
+        return Shape.of(own(rank).extents());
+    }
+
+    /**
+     * Rank {@code rank}'s block of a whole tensor {@code t} laid out like {@link #global()} but for its channel
+     * count (a class-index target has one channel): its own copy of the owned samples, rows and columns.
+     *
+     * @throws IllegalArgumentException if N, H or W of {@code t} differ from the global shape
+     */
+    public Tensor block(Tensor t, int rank) {
+        Shape s = t.shape();
+        if (s.rank() != 4 || s.n() != global.n() || s.h() != global.h() || s.w() != global.w()) {
+            throw new IllegalArgumentException("tensor " + s + " does not match placement " + this);
+        }
+        Region box = own(rank).with(1, 0, s.c());
+        Block out = Block.allocate(box);
+        Boxes.copy(new Block(Region.of(s.dims()), t), out, box, ExchangeMode.COPY);
+        return out.data();
     }
 
     /** The same grid over another global shape (a layer's output). */
     public Placement withShape(Shape s) {
-        return replicated ? replicated(ranks(), s) : split(grid, s);
-    }
-
-    /** True if both place every element on the same rank in the same local position. */
-    public boolean sameLayout(Placement o) {
-        return replicated == o.replicated && Arrays.equals(grid, o.grid) && global.equals(o.global);
+        return dist == null ? replicated(ranks, s) : split(grid(), s);
     }
 
     @Override
     public String toString() {
-        return (replicated ? "replicated " : "grid " + gridString(grid) + " ") + global;
+        return (dist == null ? "replicated " : "grid " + gridString(grid()) + " ") + global;
     }
 }

@@ -4,21 +4,19 @@ import java.util.List;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
-import org.spatialconv.conv.layers.Frame;
 import org.spatialconv.conv.layers.Pooling;
+import org.spatialconv.decomposition.grid.ConvHalo;
+import org.spatialconv.decomposition.grid.Region;
 
 /**
- * Distributed max or average pooling: the owned outputs' window input (owned block + halo) is fetched forward, and
- * the gradient over that box is pushed back to its owners with accumulate.
+ * Distributed max or average pooling: the owned outputs' window input (owned block + halo, as
+ * {@link ConvHalo#need} derives it for any kernel, stride and padding) is fetched forward, and the gradient over
+ * that box is pushed back to its owners with accumulate.
  */
-public final class PoolLayer extends BoundLayer {
+public final class PoolLayer extends WindowLayer {
     private final Pooling.Mode mode;
     private final ConvGeometry g;
-    private Box need;
-    private Frame xf;
-    private Frame yf;
     private int[] argmax;
-    private Shape boxShape;
 
     /** Pooling with geometry {@code g} (dilation 1, one group). */
     public PoolLayer(Pooling.Mode mode, ConvGeometry g) {
@@ -33,32 +31,19 @@ public final class PoolLayer extends BoundLayer {
     }
 
     @Override
-    public void bind(RankContext ctx, List<Placement> inputs, Placement output) {
-        super.bind(ctx, inputs, output);
-        Shape x = inputs.get(0).global();
-        Box own = ownOut();
-        int[] r = Halo.input(g, 0, own.h0(), own.h1(), x.h());
-        int[] c = Halo.input(g, 1, own.w0(), own.w1(), x.w());
-        need = new Box(own.n0(), own.n1(), r[0], r[1], c[0], c[1]);
-        xf = new Frame(r[0], c[0], x.h(), x.w());
-        yf = new Frame(own.h0(), own.w0(), output.global().h(), output.global().w());
+    protected Region need(Shape x, Region out) {
+        return ConvHalo.need(g, x, out);
     }
 
     @Override
-    public Tensor forward(List<Tensor> inputs, boolean training) {
-        Tensor xBox = ctx.exchange().fetch(inputs.get(0), in.get(0), need);
-        boxShape = xBox.shape();
-        Tensor y = Tensor.zeros(ownOut().shape(xBox.shape().c()));
+    protected void compute(Tensor xBox, Tensor y) {
         argmax = mode == Pooling.Mode.MAX ? new int[y.shape().size()] : null;
         Pooling.forward(ctx.threads(), mode, g, xBox, xf, y, yf, argmax);
-        return y;
     }
 
     @Override
-    public List<Tensor> backward(Tensor dy) {
-        Tensor dxBox = Tensor.zeros(boxShape);
+    protected void computeBackward(Tensor dy, Tensor dxBox) {
         Pooling.backward(ctx.threads(), mode, g, dy, yf, dxBox, xf, argmax);
         argmax = null;
-        return List.of(ctx.exchange().pushAdd(dxBox, need, in.get(0), boxShape.c()));
     }
 }

@@ -1,6 +1,5 @@
 package org.spatialconv.decomposition.net;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.spatialconv.conv.ConvGeometry;
@@ -9,14 +8,15 @@ import org.spatialconv.conv.Tensor;
 import org.spatialconv.conv.Window;
 import org.spatialconv.conv.layers.Parameter;
 import org.spatialconv.conv.layers.TransposedConv;
+import org.spatialconv.decomposition.exchange.Block;
+import org.spatialconv.decomposition.layer.DistributedConv;
 
 /**
- * Distributed transposed convolution (the adjoint of convolution {@code g}). Forward: the owned output rows
- * {@code [o0, o1)} receive contributions from inputs {@code i} with {@code i*S - padLo + r*dil} in that range, i.e.
- * {@code i in [floor((o0 + padLo - span + 1)/S), floor((o1 - 1 + padLo)/S)]}; those inputs are fetched and scattered
- * by an unpadded local backward-data whose result covers global rows from {@code a*S - padLo}, then cropped.
- * Backward: dx is an ordinary distributed convolution of dy (fetch dy's halo), and dw that convolution's filter
- * gradient, so no gradient needs pushing back.
+ * Distributed transposed convolution, run as the adjoint of the distributed convolution {@code g} from this
+ * layer's output to its input (the same {@link DistributedConv}, with the roles of its passes swapped). Forward is
+ * that convolution's backward-data: each rank scatters its owned inputs into the output block plus margins and
+ * pushes the margins to their owners, summed. Backward-data is that convolution's forward (the output gradient's
+ * halo is exchanged), and the weight gradient is its filter gradient with input and output gradient swapped.
  */
 public final class TransposedConvLayer extends BoundLayer {
     private final TransposedConv t;
@@ -24,10 +24,8 @@ public final class TransposedConvLayer extends BoundLayer {
     private final boolean bias;
     private Parameter w;
     private Parameter b;
-    private Box src;
-    private ConvGeometry scatter;
-    private ConvGeometry back;
-    private Box dyNeed;
+    /** The convolution from this layer's output to its input. */
+    private DistributedConv adjoint;
     private Tensor xOwn;
 
     /** Transposed convolution to {@code outChannels} channels. */
@@ -54,23 +52,7 @@ public final class TransposedConvLayer extends BoundLayer {
     @Override
     public void bind(RankContext ctx, List<Placement> inputs, Placement output) {
         super.bind(ctx, inputs, output);
-        ConvGeometry g = t.conv();
-        Shape x = inputs.get(0).global();
-        Box own = ownOut();
-        int[] rows = sources(g, 0, own.h0(), own.h1(), x.h());
-        int[] cols = sources(g, 1, own.w0(), own.w1(), x.w());
-        src = new Box(own.n0(), own.n1(), rows[0], rows[1], cols[0], cols[1]);
-        scatter = g.withPadding(0, 0, 0).withPadding(1, 0, 0);
-        Object[] l = Halo.local(g, ownIn(0), output.global().h(), output.global().w());
-        back = (ConvGeometry) l[0];
-        dyNeed = (Box) l[1];
-    }
-
-    /** Input range {@code [a, b)} along {@code s} that contributes to outputs {@code [o0, o1)} (may be empty). */
-    private static int[] sources(ConvGeometry g, int s, int o0, int o1, int in) {
-        int a = Math.floorDiv(o0 + g.padLo(s) - g.span(s) + 1, g.stride(s));
-        int b = Math.floorDiv(o1 - 1 + g.padLo(s), g.stride(s)) + 1;
-        return new int[] {Math.max(0, Math.min(a, in)), Math.max(0, Math.min(b, in))};
+        adjoint = ctx.conv(output, t.conv(), weightShape(inputs.get(0).global().c()));
     }
 
     @Override
@@ -86,21 +68,9 @@ public final class TransposedConvLayer extends BoundLayer {
     @Override
     public Tensor forward(List<Tensor> inputs, boolean training) {
         xOwn = inputs.get(0);
-        // fetch is a collective: a rank whose outputs receive no input still takes part, with a dummy box.
-        Tensor xs = ctx.exchange().fetch(xOwn, in.get(0), src.isEmpty() ? new Box(0, 1, 0, 1, 0, 1) : src);
-        Box own = ownOut();
-        Tensor y = Tensor.zeros(own.shape(outChannels));
-        if (!src.isEmpty()) {
-            ConvGeometry g = t.conv();
-            int lh = (src.h1() - src.h0() - 1) * g.stride(0) + g.span(0);
-            int lw = (src.w1() - src.w0() - 1) * g.stride(1) + g.span(1);
-            Tensor tmp = Tensor.zeros(Shape.nchw(own.n1() - own.n0(), outChannels, lh, lw));
-            ctx.backend().convBackwardData(xs, w.value(), scatter, tmp);
-            int r0 = src.h0() * g.stride(0) - g.padLo(0);
-            int c0 = src.w0() * g.stride(1) - g.padLo(1);
-            Box tmpBox = new Box(own.n0(), own.n1(), r0, r0 + lh, c0, c0 + lw);
-            Box.copy(tmp, tmpBox, y, own, tmpBox.intersect(own), false);
-        }
+        Block yb = adjoint.allocateInput();
+        adjoint.backwardData(xOwn, w.value(), yb);
+        Tensor y = adjoint.ownedInput(yb);
         if (b != null) {
             float[] bd = b.value().data();
             int plane = y.shape().h() * y.shape().w();
@@ -113,10 +83,10 @@ public final class TransposedConvLayer extends BoundLayer {
 
     @Override
     public List<Tensor> backward(Tensor dy) {
-        Tensor dyBox = ctx.exchange().fetch(dy, out, dyNeed);
-        Tensor dx = Tensor.zeros(xOwn.shape());
-        ctx.backend().convForward(dyBox, w.value(), null, back, dx);
-        ctx.backend().convBackwardFilter(dyBox, xOwn, back, w.grad(), Window.full(xOwn.shape()), true);
+        Block dyb = adjoint.inputBlock(dy);
+        Tensor dx = adjoint.allocateOutput();
+        adjoint.forward(dyb, w.value(), null, dx);
+        adjoint.addFilterGradients(dyb, xOwn, w.grad(), null);
         if (b != null) {
             ctx.backend().biasBackward(dy, b.grad(), Window.full(dy.shape()), true);
         }
@@ -126,11 +96,6 @@ public final class TransposedConvLayer extends BoundLayer {
 
     @Override
     public List<Parameter> parameters() {
-        List<Parameter> p = new ArrayList<>();
-        p.add(w);
-        if (b != null) {
-            p.add(b);
-        }
-        return p;
+        return weightAndBias(w, b);
     }
 }

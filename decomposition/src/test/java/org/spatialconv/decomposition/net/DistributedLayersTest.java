@@ -42,10 +42,9 @@ class DistributedLayersTest {
     /** Runs {@code def} on every grid and compares with grid 1,1,1. */
     private void check(String what, NetworkDef def, Shape in, Function<Shape, Shape> target, Random rnd) {
         Tensor x = random(rnd, in);
-        Shape outShape = new Network(def, in, new int[] {1, 1, 1},
-                new RankContext(new SharedMemoryExchange.Group(1, DistributedRun.TIMEOUT).member(0),
-                        new org.spatialconv.conv.layers.ReferenceBackend(),
-                        org.spatialconv.conv.layers.Threads.ONE), 1).outputPlacement().global();
+        Shape outShape = LocalRanks.run(1, DistributedRun.TIMEOUT, ex -> new Network(def, in, new int[] {1, 1, 1},
+                new RankContext(ex, new org.spatialconv.conv.layers.ReferenceBackend(),
+                        org.spatialconv.conv.layers.Threads.ONE), 1).outputPlacement().global()).get(0);
         Tensor t = random(rnd, target.apply(outShape));
         DistributedRun.Result want = DistributedRun.run(def, new int[] {1, 1, 1}, x, t, Loss.MSE, 7, 0, null);
         for (int[] grid : GRIDS) {

@@ -71,8 +71,8 @@ class NetworkGradientTest {
                     for (int i = 0; i < target.data().length; i++) {
                         target.data()[i] = (float) t.nextGaussian();
                     }
-                    Tensor xo = Box.crop(x, Box.whole(in), n.inputPlacement().own(ex.rank()));
-                    Tensor to = Box.crop(target, Box.whole(os), n.outputPlacement().own(ex.rank()));
+                    Tensor xo = n.inputPlacement().block(x, ex.rank());
+                    Tensor to = n.outputPlacement().block(target, ex.rank());
                     n.forward(xo, true);
                     n.loss(Loss.MSE, to);
                     n.backward();

@@ -13,6 +13,7 @@ import org.spatialconv.conv.layers.ReferenceBackend;
 import org.spatialconv.conv.layers.Sgd;
 import org.spatialconv.conv.layers.Threads;
 import org.spatialconv.conv.reference.ReferenceConv;
+import org.spatialconv.decomposition.grid.Region;
 
 /**
  * A ResNet-like head (conv, batch norm, ReLU, global average pooling, fully connected, ReLU, fully connected,
@@ -121,9 +122,9 @@ class SampleParallelHeadTest {
         Placement p = Placement.samples(4, Shape.nchw(6, 3, 1, 1));
         int[] counts = new int[4];
         for (int r = 0; r < 4; r++) {
-            Box b = p.own(r);
-            counts[r] = b.n1() - b.n0();
-            assertEquals(new Box(b.n0(), b.n1(), 0, 1, 0, 1), b);
+            Region b = p.own(r);
+            counts[r] = b.extent(0);
+            assertEquals(new Region(new int[] {b.lo(0), 0, 0, 0}, new int[] {b.hi(0), 3, 1, 1}), b);
         }
         assertArrayEquals(new int[] {2, 2, 1, 1}, counts);
         assertTrue(p.isFlatSamples());

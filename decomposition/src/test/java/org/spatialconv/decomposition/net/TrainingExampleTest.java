@@ -20,6 +20,7 @@ import org.spatialconv.conv.Tensor;
 import org.spatialconv.conv.layers.BatchNorm;
 import org.spatialconv.conv.layers.Parameter;
 import org.spatialconv.conv.layers.Pooling;
+import org.spatialconv.conv.layers.ReferenceBackend;
 import org.spatialconv.conv.layers.Sgd;
 import org.spatialconv.conv.layers.Threads;
 import org.spatialconv.conv.layers.Upsample;
@@ -50,7 +51,7 @@ class TrainingExampleTest {
         return LocalRanks.run(4, Duration.ofMinutes(1), ex -> {
             try (Backend cpu = Backends.create("cpu", BackendOptions.threads(1))) {
                 Network net = new Network(def, input, grid, new RankContext(ex, cpu, Threads.ONE), 42);
-                Box mine = net.inputPlacement().own(ex.rank());
+                Placement mine = net.inputPlacement();
                 Sgd opt = new Sgd(0.01, 0.9, 1e-4);
                 Random data = new Random(7);
                 double[] losses = new double[20];
@@ -59,8 +60,8 @@ class TrainingExampleTest {
                     for (int i = 0; i < x.data().length; i++) {
                         x.data()[i] = (float) data.nextGaussian();
                     }
-                    Tensor target = Box.crop(x, Box.whole(input), mine);   // ... and keeps its block
-                    net.forward(Box.crop(x, Box.whole(input), mine), true);
+                    Tensor target = mine.block(x, ex.rank());     // ... and keeps its block
+                    net.forward(mine.block(x, ex.rank()), true);
                     losses[step] = net.loss(Loss.MSE, target);  // learn the identity map
                     net.backward();
                     net.step(opt);
@@ -84,17 +85,19 @@ class TrainingExampleTest {
         // Load the saved files into a fresh single-rank instance: names and shapes must match.
         NetworkDef def = new NetworkDef(1);
         def.conv("c1", NetworkDef.INPUT, 8, ConvGeometry.square(3, 1, 1, 1, 1), false);
-        RankContext one = new RankContext(new SharedMemoryExchange.Group(1, Duration.ofSeconds(5)).member(0),
-                Backends.create("cpu", BackendOptions.threads(1)), Threads.ONE);
-        Network fresh = new Network(def, Shape.nchw(1, 1, 8, 8), new int[] {1, 1, 1}, one, 1);
-        ParameterFiles.load(fresh, dir);
-        assertTrue(fresh.parameters().get(0).value().data()[0] != 0f);
         NetworkDef other = new NetworkDef(1);
         other.conv("c1", NetworkDef.INPUT, 4, ConvGeometry.square(3, 1, 1, 1, 1), false);
-        Network wrong = new Network(other, Shape.nchw(1, 1, 8, 8), new int[] {1, 1, 1}, one, 1);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ParameterFiles.load(wrong, dir));
-        assertTrue(e.getMessage().contains("c1.weight"), e.getMessage());
+        LocalRanks.run(1, Duration.ofSeconds(30), ex -> {
+            RankContext one = new RankContext(ex, new ReferenceBackend(), Threads.ONE);
+            Network fresh = new Network(def, Shape.nchw(1, 1, 8, 8), new int[] {1, 1, 1}, one, 1);
+            ParameterFiles.load(fresh, dir);
+            assertTrue(fresh.parameters().get(0).value().data()[0] != 0f);
+            Network wrong = new Network(other, Shape.nchw(1, 1, 8, 8), new int[] {1, 1, 1}, one, 1);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ParameterFiles.load(wrong, dir));
+            assertTrue(e.getMessage().contains("c1.weight"), e.getMessage());
+            return null;
+        });
     }
 
     @Test
@@ -113,7 +116,7 @@ class TrainingExampleTest {
             int ranks = grid[0] * grid[1] * grid[2];
             List<BatchNorm.Stats> got = LocalRanks.run(ranks, Duration.ofSeconds(30), ex -> {
                 Network net = new Network(def, in, grid, new RankContext(ex, null, Threads.ONE), 1);
-                net.forward(Box.crop(x, Box.whole(in), net.inputPlacement().own(ex.rank())), true);
+                net.forward(net.inputPlacement().block(x, ex.rank()), true);
                 return ((BatchNormLayer) net.layer("bn")).lastStats();
             });
             for (BatchNorm.Stats s : got) {

@@ -17,7 +17,6 @@ import org.spatialconv.conv.layers.Optimizer;
 import org.spatialconv.conv.layers.Parameter;
 import org.spatialconv.conv.layers.Sgd;
 import org.spatialconv.conv.layers.Threads;
-import org.spatialconv.decomposition.net.Box;
 import org.spatialconv.decomposition.net.Exchange;
 import org.spatialconv.decomposition.net.LocalRanks;
 import org.spatialconv.decomposition.net.Network;
@@ -68,8 +67,6 @@ public final class Trainer {
             RankContext ctx = new RankContext(ex, backend, new Threads(cfg.threadsPerRank()));
             Network net = new Network(t.def(), inShape, cfg.grid(), ctx, cfg.seed());
             Optimizer opt = cfg.optimizer().equals("adam") ? new Adam(cfg.lr()) : new Sgd(cfg.lr(), 0.9, 0);
-            Box inOwn = net.inputPlacement().own(ex.rank());
-            Box outOwn = net.outputPlacement().own(ex.rank());
             Shape outShape = net.outputPlacement().global();
             names.addAll(net.layerNames());
             List<org.spatialconv.perfmodel.net.Layer> specLayers = cfg.spec().layers();
@@ -78,10 +75,10 @@ public final class Trainer {
             perLayer = new double[cfg.steps() * ex.size() * nl];
             for (int s = 0; s < cfg.steps(); s++) {
                 int first = s * cfg.batch();
-                Tensor x = Box.crop(data.inputs(first, cfg.batch(), inShape.c(), cfg.height(), cfg.width()),
-                        Box.whole(inShape), inOwn);
-                Tensor target = data.targets(first, outShape, t.loss(), cfg.height(), cfg.width());
-                target = Box.crop(target, Box.whole(target.shape()), outOwn);
+                Tensor x = net.inputPlacement().block(data.inputs(first, cfg.batch(), inShape.c(), cfg.height(),
+                        cfg.width()), ex.rank());
+                Tensor target = net.outputPlacement().block(data.targets(first, outShape, t.loss(), cfg.height(),
+                        cfg.width()), ex.rank());
                 double[] sync = {0};
                 ex.allreduce(sync); // start every rank's step clock together
                 if (s == 0 && (processPerRank || ex.rank() == 0)) {

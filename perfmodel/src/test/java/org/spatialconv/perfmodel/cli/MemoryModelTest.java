@@ -100,7 +100,7 @@ class MemoryModelTest {
         List<Integer> done = LocalRanks.run(ranks, Duration.ofMinutes(5), ex -> {
             try (Backend backend = Backends.create("cpu", BackendOptions.threads(1))) {
                 RankContext ctx = new RankContext(ex, backend, new Threads(1));
-                Tensor x = Tensor.zeros(Placement.split(grid, in).own(ex.rank()).shape(in.c()));
+                Tensor x = Tensor.zeros(Placement.split(grid, in).ownShape(ex.rank()));
                 fillRandom(x, ex.rank());
                 barrier(ex);
                 if (ex.rank() == 0) {
@@ -108,7 +108,7 @@ class MemoryModelTest {
                 }
                 barrier(ex);
                 Network net = new Network(t.def(), in, grid, ctx, 7);
-                Shape outShape = net.outputPlacement().own(ex.rank()).shape(net.outputPlacement().global().c());
+                Shape outShape = net.outputPlacement().ownShape(ex.rank());
                 // class labels (one channel) for softmax cross-entropy, a tensor like the output for MSE
                 Tensor target = Tensor.zeros(t.loss() == org.spatialconv.decomposition.net.Loss.MSE ? outShape
                         : Shape.nchw(outShape.n(), 1, outShape.h(), outShape.w()));
