@@ -17,8 +17,9 @@ import org.spatialconv.decomposition.comm.Communicator;
 public final class CommExchange implements Exchange {
     private static final int PARTS = 3;
     private final Communicator comm;
+    private Communicator alone;
 
-    /** An exchange over {@code comm} (not closed by this object). */
+    /** An exchange over {@code comm} (not closed by this object; what it splits off is). */
     public CommExchange(Communicator comm) {
         this.comm = comm;
     }
@@ -36,6 +37,22 @@ public final class CommExchange implements Exchange {
     @Override
     public Communicator communicator() {
         return comm;
+    }
+
+    @Override
+    public Communicator alone() {
+        if (alone == null) {
+            alone = comm.split(comm.rank(), 0);
+        }
+        return alone;
+    }
+
+    @Override
+    public void close() {
+        if (alone != null) {
+            alone.close();
+            alone = null;
+        }
     }
 
     @Override

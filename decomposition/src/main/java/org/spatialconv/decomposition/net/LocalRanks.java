@@ -18,7 +18,11 @@ public final class LocalRanks {
     /** Runs {@code body} on {@code ranks} threads whose waits give up after {@code timeout}. */
     public static <T> List<T> run(int ranks, Duration timeout, Function<Exchange, T> body) {
         try {
-            return InJvmWorld.launch(ranks, timeout, comm -> body.apply(new CommExchange(comm)));
+            return InJvmWorld.launch(ranks, timeout, comm -> {
+                try (CommExchange ex = new CommExchange(comm)) {
+                    return body.apply(ex);
+                }
+            });
         } catch (RankFailedException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;

@@ -36,13 +36,13 @@ public record RankContext(Exchange exchange, Backend backend, Threads threads, O
     /**
      * This rank's part of the convolution {@code g} with weights {@code w} of a tensor placed under {@code x}: the
      * decomposition module's {@link DistributedConv} over this group's communicator. On a replicated tensor every
-     * rank convolves all of it alone (over a one-rank communicator split off the group: a collective).
+     * rank convolves all of it alone, over the exchange's one-rank communicator.
      */
     DistributedConv conv(Placement x, ConvGeometry g, Shape w) {
         Communicator comm = exchange.communicator();
         ProcessGrid grid;
         if (x.isReplicated()) {
-            comm = comm.split(comm.rank(), 0);
+            comm = exchange.alone();
             grid = new ProcessGrid(1, 1, 1, 1);
         } else {
             grid = x.distribution().grid();

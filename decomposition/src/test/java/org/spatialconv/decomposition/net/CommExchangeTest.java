@@ -2,11 +2,14 @@ package org.spatialconv.decomposition.net;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.spatialconv.decomposition.comm.Communicator;
 
 /**
  * The double allreduce of {@link CommExchange} (through the communicator's float sum): exactly the double sum in
@@ -50,5 +53,21 @@ class CommExchangeTest {
             }
         }
         assertEquals(1 + 2 + 3 + 4, checked);
+    }
+
+    @Test
+    void aloneIsOneSharedOneRankCommunicatorReleasedOnClose() {
+        List<Integer> sizes = LocalRanks.run(3, Duration.ofSeconds(30), ex -> {
+            Communicator alone = ex.alone();
+            assertSame(alone, ex.alone(), "split once, then reused");
+            float[] v = {ex.rank() + 1f};
+            alone.allreduceSum(v, 0, 1);
+            assertEquals(ex.rank() + 1f, v[0], "a one-rank sum is the rank's own value");
+            ex.close();
+            assertThrows(IllegalStateException.class, () -> alone.allreduceSum(v, 0, 1), "closed with the exchange");
+            ex.communicator().barrier();
+            return alone.size();
+        });
+        assertEquals(List.of(1, 1, 1), sizes);
     }
 }

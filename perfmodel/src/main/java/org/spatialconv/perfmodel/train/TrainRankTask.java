@@ -53,8 +53,10 @@ public final class TrainRankTask implements RankTask {
                 new int[] {Integer.parseInt(a.get(4)), Integer.parseInt(a.get(5)), Integer.parseInt(a.get(6))},
                 Integer.parseInt(a.get(7)), Long.parseLong(a.get(8)), Integer.parseInt(a.get(9)), a.get(10),
                 Double.parseDouble(a.get(11)), Integer.parseInt(a.get(12)), layerGrids(a.subList(14, a.size())));
-        TrainResult r = Trainer.runRank(c, SpecConverter.convert(c.spec(), c.layerGrids()), new CommExchange(world),
-                s -> { }, true);
+        TrainResult r;
+        try (CommExchange ex = new CommExchange(world)) {
+            r = Trainer.runRank(c, SpecConverter.convert(c.spec(), c.layerGrids()), ex, s -> { }, true);
+        }
         if (world.rank() == 0) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("loss", r.loss());
