@@ -6,6 +6,7 @@ import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
 import org.spatialconv.conv.Window;
+import org.spatialconv.conv.device.DeviceChecks;
 
 /**
  * The {@link Backend} SPI on one GPU: host tensors are copied to device buffers, the custom kernels run on one
@@ -14,29 +15,22 @@ import org.spatialconv.conv.Window;
  * copies use {@link CudaConv} directly.
  */
 public final class CudaBackend implements Backend {
+    private final CudaGpu gpu;
     private final CudaContext context;
-    private final CudaModule module;
     private final CudaStream stream;
     private final CudaConv conv;
 
     /** Opens a context on {@code options.device()} and loads the kernels from the native jar's fatbin. */
     public CudaBackend(BackendOptions options) {
-        byte[] image = NativeKernels.fatbin()
-                .orElseThrow(() -> new IllegalStateException("CUDA kernels missing: " + NativeKernels.missingReason()));
-        CudaContext ctx = CudaContext.create(options.device());
+        CudaGpu g = CudaGpu.open(options.device());
         try {
-            this.module = ctx.loadModule(image, "spatialconv.fatbin");
-            this.stream = ctx.createStream();
-            this.conv = new CudaConv(module, ctx.multiprocessorCount());
+            this.stream = g.context().createStream();
         } catch (RuntimeException e) {
-            try {
-                ctx.close();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
+            throw CudaGpu.closing(g, e);
         }
-        this.context = ctx;
+        this.gpu = g;
+        this.context = g.context();
+        this.conv = g.conv();
     }
 
     @Override
@@ -146,15 +140,11 @@ public final class CudaBackend implements Backend {
     }
 
     private static void requireShape(Shape got, Shape want, String what) {
-        if (!got.equals(want)) {
-            throw new IllegalArgumentException(what + " has shape " + got + ", expected " + want);
-        }
+        DeviceChecks.shape(got, want, what);
     }
 
     private static void requireWindow(Window win, Shape s, String space) {
-        if (!win.fits(s)) {
-            throw new IllegalArgumentException("window " + win + " does not fit the " + space + " shape " + s);
-        }
+        DeviceChecks.window(win, s, space);
     }
 
     /** Frees the stream, module and context; throws if buffers were leaked. */
@@ -162,9 +152,8 @@ public final class CudaBackend implements Backend {
     public synchronized void close() {
         try {
             stream.close();
-            module.close();
         } finally {
-            context.close();
+            gpu.close();
         }
     }
 }
