@@ -199,10 +199,11 @@ public final class DeviceConvRunner {
         PeerBoard board = new PeerBoard(p, timeout);
         InJvmWorld.launch(p, timeout, comm -> {
             int r = comm.rank();
-            DeviceRuntime device = devices.apply(r);
+            DeviceRuntime device = null;
             Throwable failure = null;
             List<RankArrays> arrays = new ArrayList<>();
             try {
+                device = devices.apply(r);
                 DeviceTransport t = wrap.apply(transport == Transport.PEER_COPY
                         ? new PeerCopyTransport(board, r, device) : new StagedTransport(comm, device));
                 try (DeviceDistributedConv conv = new DeviceDistributedConv(comm, device, t, plan, overlap, 0)) {
@@ -225,7 +226,9 @@ public final class DeviceConvRunner {
                 board.fail(r, e);
                 throw e;
             } finally {
-                closeRuntime(device, failure);
+                if (device != null) {
+                    closeRuntime(device, failure);
+                }
             }
             return null;
         });

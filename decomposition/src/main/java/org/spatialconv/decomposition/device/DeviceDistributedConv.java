@@ -34,6 +34,8 @@ import org.spatialconv.decomposition.layer.Strips;
  * so peers waiting for this rank fail promptly instead of timing out.
  */
 public final class DeviceDistributedConv implements AutoCloseable {
+    /** Largest layer id (its exchanges' ids must fit the staged transport's tag range). */
+    public static final int MAX_ID = 8191;
     private final Communicator comm;
     private final DeviceRuntime device;
     private final DeviceTransport transport;
@@ -64,10 +66,14 @@ public final class DeviceDistributedConv implements AutoCloseable {
      * Binds {@code plan} to this rank. {@code id} tells this layer's exchanges apart from other layers' (the same
      * on every rank; exchanges {@code 2*id} and {@code 2*id+1} are used).
      *
-     * @throws IllegalArgumentException if the communicator's size differs from the grid
+     * @throws IllegalArgumentException if the communicator's size differs from the grid or {@code id} is out of
+     *                                  range
      */
     public DeviceDistributedConv(Communicator comm, DeviceRuntime device, DeviceTransport transport, ConvPlan plan,
             OverlapMode overlap, int id) {
+        if (id < 0 || id > MAX_ID) {
+            throw new IllegalArgumentException("layer id must be in [0, " + MAX_ID + "], got " + id);
+        }
         plan.grid().requireSize(comm.size());
         this.comm = comm;
         this.device = device;

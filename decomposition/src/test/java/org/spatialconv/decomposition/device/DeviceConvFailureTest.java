@@ -105,6 +105,23 @@ class DeviceConvFailureTest {
         assertTrue(causedBy(e, "launch failed on purpose"), e::toString);
     }
 
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aRankWhoseDeviceCannotOpenFailsEveryRank(Transport t) {
+        IntFunction<DeviceRuntime> ranks = ranks(-1, null);
+        DeviceConvRunner run = new DeviceConvRunner(new ConvPlan(GRID, CASE.g(), CASE.x(), CASE.w()), r -> {
+            if (r == 3) {
+                throw new IllegalStateException("no device for rank 3");
+            }
+            return ranks.apply(r);
+        }, t, OverlapMode.ON, WAIT);
+        List<Inputs> in = DeviceConvContractTest.inputs(CASE, new Random(7));
+        RankFailedException e = assertTimeoutPreemptively(PROMPT,
+                () -> assertThrows(RankFailedException.class, () -> run.run(in)));
+        assertEquals(3, e.rank());
+        assertTrue(causedBy(e, "no device for rank 3"), e::toString);
+    }
+
     /** A stream that ignores waits: the transport's arrival no longer orders the unpack after the copy. */
     private static final DeviceStream IGNORES_WAITS = new DeviceStream() {
         @Override
