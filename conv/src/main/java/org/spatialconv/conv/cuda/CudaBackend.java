@@ -6,6 +6,7 @@ import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
 import org.spatialconv.conv.Window;
+import org.spatialconv.conv.device.DeviceChecks;
 
 /**
  * The {@link Backend} SPI on one GPU: host tensors are copied to device buffers, the convolution passes run on one
@@ -15,8 +16,8 @@ import org.spatialconv.conv.Window;
  * {@link CudaConv} or {@link SelectingConv} directly.
  */
 public final class CudaBackend implements Backend {
+    private final CudaGpu gpu;
     private final CudaContext context;
-    private final CudaModule module;
     private final CudaStream stream;
     private final CudaConv conv;
     private final SelectingConv engines;
@@ -31,23 +32,18 @@ public final class CudaBackend implements Backend {
 
     /** As above with an explicit engine policy (tests force each engine through it). */
     CudaBackend(BackendOptions options, EngineSelector.Policy policy) {
-        byte[] image = NativeKernels.fatbin()
-                .orElseThrow(() -> new IllegalStateException("CUDA kernels missing: " + NativeKernels.missingReason()));
-        CudaContext ctx = CudaContext.create(options.device());
+        CudaGpu g = CudaGpu.open(options.device());
+        CudaStream st = null;
         try {
-            this.module = ctx.loadModule(image, "spatialconv.fatbin");
-            this.stream = ctx.createStream();
-            this.conv = new CudaConv(module, ctx.multiprocessorCount());
-            this.engines = new SelectingConv(ctx, conv, new CudaOps(module), policy);
+            st = g.context().createStream();
+            this.engines = new SelectingConv(g.context(), g.conv(), g.ops(), policy);
         } catch (RuntimeException e) {
-            try {
-                ctx.close();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
+            throw CudaGpu.closing(g, st == null ? e : CudaGpu.closing(st, e));
         }
-        this.context = ctx;
+        this.stream = st;
+        this.gpu = g;
+        this.context = g.context();
+        this.conv = g.conv();
     }
 
     @Override
@@ -160,18 +156,14 @@ public final class CudaBackend implements Backend {
     }
 
     private static void requireShape(Shape got, Shape want, String what) {
-        if (!got.equals(want)) {
-            throw new IllegalArgumentException(what + " has shape " + got + ", expected " + want);
-        }
+        DeviceChecks.shape(got, want, what);
     }
 
     private static void requireWindow(Window win, Shape s, String space) {
-        if (!win.fits(s)) {
-            throw new IllegalArgumentException("window " + win + " does not fit the " + space + " shape " + s);
-        }
+        DeviceChecks.window(win, s, space);
     }
 
-    /** Frees the engines, stream, module and context; throws if buffers were leaked. */
+    /** Frees the engines, stream and the GPU (module, context); throws if buffers were leaked. */
     @Override
     public synchronized void close() {
         try {
@@ -179,10 +171,9 @@ public final class CudaBackend implements Backend {
                 engines.close();
             } finally {
                 stream.close();
-                module.close();
             }
         } finally {
-            context.close();
+            gpu.close();
         }
     }
 }

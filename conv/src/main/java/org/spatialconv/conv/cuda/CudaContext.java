@@ -108,6 +108,12 @@ public final class CudaContext implements AutoCloseable {
         return new CudaStream(this);
     }
 
+    /** Creates an event without timing (for ordering streams and the host). */
+    public CudaEvent createEvent() {
+        makeCurrent();
+        return new CudaEvent(this);
+    }
+
     /** Loads a module from a fatbin, cubin or PTX image. */
     public CudaModule loadModule(byte[] image, String name) {
         makeCurrent();
@@ -118,6 +124,14 @@ public final class CudaContext implements AutoCloseable {
     public void synchronize() {
         makeCurrent();
         CudaCheck.check(cuCtxSynchronize(), "cuCtxSynchronize");
+    }
+
+    /** The driver handle (peer copies name both contexts). */
+    CUcontext handle() {
+        if (closed) {
+            throw new IllegalStateException("CUDA context on device " + ordinal + " is closed");
+        }
+        return context;
     }
 
     ResourceTracker tracker() {

@@ -3,6 +3,7 @@ package org.spatialconv.conv.cuda;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Window;
+import org.spatialconv.conv.device.DeviceChecks;
 
 /**
  * Convolution passes on device-resident buffers: the layer the {@link CudaBackend} (host tensors) and the GPU
@@ -89,19 +90,11 @@ public final class CudaConv {
 
     /** The Box4 struct: dims, lo, ext (validated: the box lies inside the tensor and is not empty). */
     static int[] box(int[] dims, int[] lo, int[] ext) {
-        if (dims.length != 4 || lo.length != 4 || ext.length != 4) {
-            throw new IllegalArgumentException("pack/unpack boxes are 4-D");
-        }
+        DeviceChecks.box(dims, lo, ext);
         int[] b = new int[12];
-        for (int d = 0; d < 4; d++) {
-            if (lo[d] < 0 || ext[d] < 1 || lo[d] + ext[d] > dims[d]) {
-                throw new IllegalArgumentException("box dimension " + d + " [" + lo[d] + ", " + (lo[d] + ext[d])
-                        + ") outside [0, " + dims[d] + ")");
-            }
-            b[d] = dims[d];
-            b[4 + d] = lo[d];
-            b[8 + d] = ext[d];
-        }
+        System.arraycopy(dims, 0, b, 0, 4);
+        System.arraycopy(lo, 0, b, 4, 4);
+        System.arraycopy(ext, 0, b, 8, 4);
         return b;
     }
 }

@@ -3,11 +3,6 @@ package org.spatialconv.conv.cuda;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -37,47 +32,8 @@ public final class GpuBenchmark {
 
     /** Runs the benchmark; exit code 2 on bad arguments, 3 when no GPU is usable. */
     public static void main(String[] args) throws IOException {
-        Path json = null;
-        int iterations = 20;
-        int warmup = 5;
-        int device = 0;
-        List<int[]> shapes = new ArrayList<>();
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--json" -> json = Path.of(args[++i]);
-                    case "--iterations" -> iterations = Integer.parseInt(args[++i]);
-                    case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                    case "--device" -> device = Integer.parseInt(args[++i]);
-                    case "--shape" -> shapes.add(Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray());
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
-                }
-            }
-            if (iterations < 1 || warmup < 0 || shapes.stream().anyMatch(s -> s.length != 6)) {
-                throw new IllegalArgumentException("need --iterations >= 1, --warmup >= 0, --shape N,C,H,W,K,R");
-            }
-        } catch (RuntimeException e) {
-            System.err.println("gpu-bench: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        if (shapes.isEmpty()) {
-            shapes.addAll(Arrays.asList(DEFAULT_SHAPES));
-        }
-        OptionalLibraries.report().forEach((k, v) -> System.err.println("gpu-bench: optional " + k + ": " + v));
-        CudaProbe probe = CudaProbe.get();
-        if (!probe.available()) {
-            System.err.println("gpu-bench: no usable GPU: " + probe.reason());
-            System.exit(3);
-            return;
-        }
-        String out = run(shapes, iterations, warmup, device, probe);
-        if (json != null) {
-            Path tmp = json.resolveSibling(json.getFileName() + ".tmp");
-            Files.writeString(tmp, out, StandardCharsets.UTF_8);
-            Files.move(tmp, json, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        }
-        System.out.println(out);
+        BenchmarkArgs a = BenchmarkArgs.parseOrExit("gpu-bench", args, 20, 5, DEFAULT_SHAPES);
+        a.emit(run(a.shapes(), a.iterations(), a.warmup(), a.device(), a.probe()));
     }
 
     private static String run(List<int[]> shapes, int iterations, int warmup, int device, CudaProbe probe) {

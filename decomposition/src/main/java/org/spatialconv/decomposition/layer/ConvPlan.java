@@ -2,6 +2,7 @@ package org.spatialconv.decomposition.layer;
 
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
+import org.spatialconv.conv.Window;
 import org.spatialconv.decomposition.exchange.RegionExchange;
 import org.spatialconv.decomposition.grid.ConvHalo;
 import org.spatialconv.decomposition.grid.Distribution;
@@ -123,6 +124,30 @@ public final class ConvPlan {
     /** Geometry of {@code rank}'s local problem on its needed input (leftover global padding per side). */
     public ConvGeometry localGeometry(int rank) {
         return ConvHalo.localGeometry(geometry, x, ownOutput(rank));
+    }
+
+    /**
+     * {@code rank}'s interior: the owned outputs whose clipped input window lies in the owned input, in local output
+     * coordinates. They can be computed while the halo is in flight; {@link Strips#around} gives the rest.
+     */
+    public Window interior(int rank) {
+        Region own = ownInput(rank);
+        Region out = ownOutput(rank);
+        int[] lo = new int[2];
+        int[] hi = new int[2];
+        for (int s = 0; s < 2; s++) {
+            int d = 2 + s;
+            int[] in = ConvHalo.interior(geometry, s, out.lo(d), out.hi(d), own.lo(d), own.hi(d), x.dim(d));
+            lo[s] = in[0] - out.lo(d);
+            hi[s] = in[1] - out.lo(d);
+        }
+        return new Window(lo, hi);
+    }
+
+    /** The spatial window of global box {@code r} in the local coordinates of {@code rank}'s input block. */
+    public Window blockWindow(int rank, Region r) {
+        Region b = blockBox(rank);
+        return Window.of2d(r.lo(2) - b.lo(2), r.hi(2) - b.lo(2), r.lo(3) - b.lo(3), r.hi(3) - b.lo(3));
     }
 
     /** Halo exchange: owned input to needed input. */

@@ -10,7 +10,6 @@ import org.spatialconv.decomposition.exchange.Block;
 import org.spatialconv.decomposition.exchange.Boxes;
 import org.spatialconv.decomposition.exchange.ExchangeMode;
 import org.spatialconv.decomposition.exchange.RegionExchange;
-import org.spatialconv.decomposition.grid.ConvHalo;
 import org.spatialconv.decomposition.grid.Region;
 
 /**
@@ -117,7 +116,7 @@ public final class DistributedConv {
         }
         Window all = Window.full(y.shape());
         if (overlap == OverlapMode.ON && inPlace) {
-            Window inner = interior();
+            Window inner = plan.interior(rank);
             if (!inner.isEmpty()) {
                 backend.convForward(x.data(), w, bias, local, y, inner);
             }
@@ -155,11 +154,11 @@ public final class DistributedConv {
             for (int p = 0; p < comm.size(); p++) {
                 Region out = push.transfer(rank, p);
                 if (p != rank && !out.isEmpty()) {
-                    backend.convBackwardData(dy, w, local, dx.data(), window(out));
+                    backend.convBackwardData(dy, w, local, dx.data(), plan.blockWindow(rank, out));
                 }
             }
             RegionExchange.Pending pending = push.start(comm, dx, dx, ExchangeMode.ACCUMULATE);
-            backend.convBackwardData(dy, w, local, dx.data(), window(own));
+            backend.convBackwardData(dy, w, local, dx.data(), plan.blockWindow(rank, own));
             pending.finish();
         } else {
             backend.convBackwardData(dy, w, local, dx.data(), Window.full(dx.data().shape()));
@@ -200,26 +199,6 @@ public final class DistributedConv {
         if (db != null) {
             backend.biasBackward(dy, db, all, accumulate);
         }
-    }
-
-    /** Outputs whose clipped input window lies in the owned input, in local output coordinates. */
-    private Window interior() {
-        int[] lo = new int[2];
-        int[] hi = new int[2];
-        for (int s = 0; s < 2; s++) {
-            int d = 2 + s;
-            int[] in = ConvHalo.interior(plan.geometry(), s, ownOut.lo(d), ownOut.hi(d), own.lo(d), own.hi(d),
-                    plan.inputShape().dim(d));
-            lo[s] = in[0] - ownOut.lo(d);
-            hi[s] = in[1] - ownOut.lo(d);
-        }
-        return new Window(lo, hi);
-    }
-
-    /** The spatial window of global box {@code r} in the block's local coordinates. */
-    private Window window(Region r) {
-        return Window.of2d(r.lo(2) - block.lo(2), r.hi(2) - block.lo(2), r.lo(3) - block.lo(3),
-                r.hi(3) - block.lo(3));
     }
 
     /** The needed input as a tensor: the block itself, or a copy of its needed box. */

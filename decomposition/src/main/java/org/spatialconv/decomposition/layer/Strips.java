@@ -5,7 +5,7 @@ import java.util.List;
 import org.spatialconv.conv.Window;
 
 /** Splits a 2-D window into an inner window and the (at most four) strips around it. */
-final class Strips {
+public final class Strips {
     private Strips() {
     }
 
@@ -14,7 +14,7 @@ final class Strips {
      * full width, the left and right strips only the inner rows, so the parts are disjoint. All of
      * {@code outer} if {@code inner} is empty.
      */
-    static List<Window> around(Window outer, Window inner) {
+    public static List<Window> around(Window outer, Window inner) {
         List<Window> out = new ArrayList<>();
         if (inner.isEmpty()) {
             if (!outer.isEmpty()) {

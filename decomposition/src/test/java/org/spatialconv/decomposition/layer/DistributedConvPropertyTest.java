@@ -12,7 +12,6 @@ import org.spatialconv.conv.Backend;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
-import org.spatialconv.conv.reference.ReferenceConv;
 import org.spatialconv.decomposition.grid.ProcessGrid;
 
 /**
@@ -21,7 +20,7 @@ import org.spatialconv.decomposition.grid.ProcessGrid;
  */
 class DistributedConvPropertyTest {
     /** Relative L2 bound between the distributed and the single-rank result. */
-    static final double TOLERANCE = 1e-5;
+    static final double TOLERANCE = ConvCase.TOLERANCE;
     private static final long SEED = 0xD15C0_4E7L;
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final int CASES = 120;
@@ -40,31 +39,17 @@ class DistributedConvPropertyTest {
         List<String> failures = new ArrayList<>();
         while (checked < CASES) {
             tries++;
-            int groups = 1 + rnd.nextInt(2);
-            int c = groups * (1 + rnd.nextInt(2));
-            int k = groups * (1 + rnd.nextInt(2));
-            int[] kern = {1 + rnd.nextInt(4), 1 + rnd.nextInt(4)};
-            int[] stride = {1 + rnd.nextInt(3), 1 + rnd.nextInt(2)};
-            int[] dil = {1 + rnd.nextInt(2), 1 + rnd.nextInt(2)};
-            int[] plo = {rnd.nextInt(3), rnd.nextInt(3)};
-            int[] phi = {rnd.nextInt(3), rnd.nextInt(3)};
-            ConvGeometry g = new ConvGeometry(kern, stride, plo, phi, dil, groups);
-            Shape x = Shape.nchw(1 + rnd.nextInt(3), c, 2 + rnd.nextInt(12), 2 + rnd.nextInt(12));
-            Shape w = g.weightShape(c, k);
+            ConvCase cc = ConvCase.random(rnd);
+            ConvGeometry g = cc.g();
+            Shape x = cc.x();
+            Shape w = cc.w();
+            int k = cc.k();
             int[] parts = {1 + rnd.nextInt(2), 1 + rnd.nextInt(4), 1 + rnd.nextInt(3)};
             ProcessGrid grid = ProcessGrid.nhw(parts[0], parts[1], parts[2]);
-            if (grid.size() > 8 || parts[0] > x.n() || parts[1] > x.h() || parts[2] > x.w()) {
+            if (grid.size() > 8 || !cc.splits(grid)) {
                 continue;
             }
-            Shape y;
-            try {
-                y = g.outputShape(x, w);
-            } catch (IllegalArgumentException e) {
-                continue;
-            }
-            if (y.h() < parts[1] || y.w() < parts[2]) {
-                continue;
-            }
+            Shape y = cc.yOrNull();
             OverlapMode mode = rnd.nextBoolean() ? OverlapMode.ON : OverlapMode.OFF;
             String ctx = "seed " + SEED + " try " + tries + ": " + g + " x=" + x + " k=" + k + " grid=" + grid + " "
                     + mode;
@@ -110,17 +95,10 @@ class DistributedConvPropertyTest {
     }
 
     private static void check(List<String> failures, String ctx, String what, Tensor got, Tensor want) {
-        double err = ReferenceConv.relativeL2(got.data(), want.data());
-        if (!(err < TOLERANCE)) {
-            failures.add(ctx + " " + what + " rel L2 " + err);
-        }
+        ConvCase.check(failures, ctx, what, got, want);
     }
 
     static Tensor random(Shape s, Random rnd) {
-        Tensor t = Tensor.zeros(s);
-        for (int i = 0; i < t.data().length; i++) {
-            t.data()[i] = (float) rnd.nextGaussian();
-        }
-        return t;
+        return ConvCase.random(s, rnd);
     }
 }

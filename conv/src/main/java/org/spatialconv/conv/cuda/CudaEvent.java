@@ -1,0 +1,58 @@
+package org.spatialconv.conv.cuda;
+
+import static jcuda.driver.JCudaDriver.cuEventCreate;
+import static jcuda.driver.JCudaDriver.cuEventDestroy;
+import static jcuda.driver.JCudaDriver.cuEventRecord;
+import static jcuda.driver.JCudaDriver.cuEventSynchronize;
+import static jcuda.driver.JCudaDriver.cuStreamWaitEvent;
+
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
+
+/** A CUDA event without timing, for ordering streams (also across contexts and devices) and the host. */
+public final class CudaEvent implements AutoCloseable {
+    private final CudaContext context;
+    private final CUevent event = new CUevent();
+    private boolean closed;
+
+    CudaEvent(CudaContext context) {
+        this.context = context;
+        CudaCheck.check(cuEventCreate(event, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+        context.tracker().opened(this, "CudaEvent", 0);
+    }
+
+    /** Records the event at the current end of {@code stream}'s work. */
+    public void record(CudaStream stream) {
+        context.makeCurrent();
+        CudaCheck.check(cuEventRecord(handle(), stream.handle()), "cuEventRecord");
+    }
+
+    /** Makes {@code stream}'s later work wait for this event's most recent record. */
+    public void waitOn(CudaStream stream) {
+        CudaCheck.check(cuStreamWaitEvent(stream.handle(), handle(), 0), "cuStreamWaitEvent");
+    }
+
+    /** Blocks the host until the work before the most recent record has finished. */
+    public void synchronize() {
+        CudaCheck.check(cuEventSynchronize(handle()), "cuEventSynchronize");
+    }
+
+    private CUevent handle() {
+        if (closed) {
+            throw new IllegalStateException("event is closed");
+        }
+        return event;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (context.tracker().closedResource(this, 0)) {
+            context.makeCurrent();
+            CudaCheck.check(cuEventDestroy(event), "cuEventDestroy");
+        }
+    }
+}
