@@ -200,38 +200,68 @@ public final class DeviceConvRunner {
         InJvmWorld.launch(p, timeout, comm -> {
             int r = comm.rank();
             DeviceRuntime device = null;
-            Throwable failure = null;
+            DeviceDistributedConv conv = null;
             List<RankArrays> arrays = new ArrayList<>();
+            Throwable failure = null;
             try {
                 device = devices.apply(r);
                 DeviceTransport t = wrap.apply(transport == Transport.PEER_COPY
                         ? new PeerCopyTransport(board, r, device) : new StagedTransport(comm, device));
-                try (DeviceDistributedConv conv = new DeviceDistributedConv(comm, device, t, plan, overlap, 0)) {
-                    try {
-                        for (Inputs in : problems) {
-                            RankArrays a = new RankArrays(comm, device, conv, in.bias != null);
-                            arrays.add(a);
-                            a.upload(in, r);
-                        }
-                        for (RankArrays a : arrays) {
-                            a.queueInputs();
-                        }
-                        work.run(r, conv, arrays);
-                    } finally {
-                        closeAll(arrays);
-                    }
+                conv = new DeviceDistributedConv(comm, device, t, plan, overlap, 0);
+                for (Inputs in : problems) {
+                    RankArrays a = new RankArrays(comm, device, conv, in.bias != null);
+                    arrays.add(a);
+                    a.upload(in, r);
                 }
+                for (RankArrays a : arrays) {
+                    a.queueInputs();
+                }
+                work.run(r, conv, arrays);
             } catch (Throwable e) {
+                // before any cleanup, so this failure, not a consequence of it on a peer, is the one reported
                 failure = e;
-                board.fail(r, e);
-                throw e;
-            } finally {
-                if (device != null) {
-                    closeRuntime(device, failure);
+                abort(comm, board, e);
+            }
+            // The layer first: it drains the streams (which may still read the arrays) and, after a failure, waits
+            // for the peers before freeing its buffers. Then the arrays, then the runtime (its leak check).
+            failure = release(conv, failure);
+            failure = release(() -> closeAll(arrays), failure);
+            if (device != null) {
+                failure = release(device, failure);
+            }
+            if (failure != null) {
+                abort(comm, board, failure);
+                if (failure instanceof Error err) {
+                    throw err;
                 }
+                throw (Exception) failure;
             }
             return null;
         });
+    }
+
+    /** Fails the group with {@code cause}: the communicator first (it names the reported rank), then the board. */
+    private static void abort(Communicator comm, PeerBoard board, Throwable cause) {
+        comm.abort(cause);
+        board.fail(comm.rank(), cause);
+    }
+
+    /** Closes {@code resource} (if non-null); returns {@code failure}, or the close's failure if there was none. */
+    private static Throwable release(AutoCloseable resource, Throwable failure) {
+        if (resource == null) {
+            return failure;
+        }
+        try {
+            resource.close();
+        } catch (Throwable e) {
+            if (failure == null) {
+                return e;
+            }
+            if (e != failure) {
+                failure.addSuppressed(e);
+            }
+        }
+        return failure;
     }
 
     private static void closeAll(List<RankArrays> arrays) {
@@ -249,18 +279,6 @@ public final class DeviceConvRunner {
         }
         if (first != null) {
             throw first;
-        }
-    }
-
-    private static void closeRuntime(DeviceRuntime device, Throwable failure) {
-        if (failure == null) {
-            device.close();
-            return;
-        }
-        try {
-            device.close();
-        } catch (RuntimeException e) {
-            failure.addSuppressed(e);
         }
     }
 
@@ -353,13 +371,10 @@ public final class DeviceConvRunner {
             device.download(a, 0, t.data(), 0, t.data().length, conv.stream());
         }
 
+        /** Frees the arrays; the layer was closed first, so its streams no longer use them. */
         @Override
         public void close() {
-            try {
-                conv.stream().synchronize();
-            } finally {
-                all.forEach(DeviceFloats::close);
-            }
+            all.forEach(DeviceFloats::close);
         }
     }
 }

@@ -30,8 +30,11 @@ import org.spatialconv.decomposition.layer.Strips;
  * before the halo arrives and the boundary strips after the join; backward-data computes the halo gradients first,
  * sends them while it computes the owned gradients, and adds what peers pushed once those are done.
  *
- * <p>Any failure on this rank is reported to the transport ({@link DeviceTransport#abort}) before it is rethrown,
- * so peers waiting for this rank fail promptly instead of timing out.
+ * <p>Any failure on this rank is reported to the communicator ({@link Communicator#abort}, first, so it is the failure
+ * the group reports) and to the transport ({@link DeviceTransport#abort}) before it is rethrown, so peers waiting for
+ * this rank fail promptly instead of timing out. {@link #close} drains both streams before freeing anything; a
+ * failure met there is reported the same way, and the transport then waits for the peers that could still copy into
+ * this rank's buffers to drain theirs.
  */
 public final class DeviceDistributedConv implements AutoCloseable {
     /** Largest layer id (its exchanges' ids must fit the staged transport's tag range). */
@@ -313,15 +316,24 @@ public final class DeviceDistributedConv implements AutoCloseable {
         try {
             body.run();
         } catch (RuntimeException | Error e) {
-            transport.abort(e);
+            abort(e);
             throw e;
         }
     }
 
+    /** Fails the group with {@code cause}: the communicator first (it names the reported rank), then the transport. */
+    private void abort(Throwable cause) {
+        comm.abort(cause);
+        transport.abort(cause);
+    }
+
     /**
-     * Waits for this rank's queued work, then frees its streams, events and buffers.
+     * Waits for this rank's queued work (a failed stream has dropped its), then frees its streams, events and buffers.
+     * Arrays passed to this layer's calls may be freed only after this returns: its streams may still read them.
+     * If queued work failed, the group is aborted before anything is freed, so the transport knows to wait for the
+     * peers (their copies into this rank's buffers may not have run).
      *
-     * @throws RuntimeException the failure of queued work or of freeing, if any (after freeing everything)
+     * @throws RuntimeException the failure of queued work or of freeing, if any (after freeing what could be freed)
      */
     @Override
     public void close() {
@@ -332,6 +344,9 @@ public final class DeviceDistributedConv implements AutoCloseable {
             } catch (RuntimeException e) {
                 first = first == null ? e : first;
             }
+        }
+        if (first != null) {
+            abort(first);
         }
         first = closeQuietly(first);
         if (first != null) {

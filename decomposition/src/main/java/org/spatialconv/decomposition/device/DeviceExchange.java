@@ -125,7 +125,11 @@ final class DeviceExchange implements AutoCloseable {
         return lo;
     }
 
-    /** Frees the buffers and the channel; the streams must be idle. */
+    /**
+     * Frees the buffers and the channel; the streams must be idle. If the channel cannot tell that the peers are
+     * done with the buffers, it throws and the buffers stay allocated (a leak the runtime reports, rather than a
+     * peer's copy into freed memory).
+     */
     @Override
     public void close() {
         if (channel != null) {

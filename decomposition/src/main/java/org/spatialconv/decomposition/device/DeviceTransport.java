@@ -45,7 +45,10 @@ public interface DeviceTransport {
         /** The call's traffic is handed over; buffers may be reused by the next call. */
         void complete(DeviceStream comm);
 
-        /** Releases the channel's events and buffers; the streams must be idle. */
+        /**
+         * Releases the channel's events and buffers; the streams must be idle. Returns only once no peer's queued
+         * work can touch the link buffers any more (they may then be freed); throws if that cannot be established.
+         */
         @Override
         void close();
     }

@@ -19,6 +19,11 @@ import org.spatialconv.conv.device.DeviceStream;
  *   <li>arrive: the receiver takes "delivered" and makes its stream wait for it before unpacking.</li>
  * </ol>
  * The host never waits for device work here; only for the peers to have queued theirs.
+ *
+ * <p>Closing a channel (its rank's streams are drained) marks it drained on the board. After a failure, a rank's
+ * copies may still be queued, not run, towards a receiver that stopped waiting for them (it failed first, or its
+ * stream failed and dropped its waits); so once the board has failed, closing also waits until every sender into
+ * this rank's buffers has drained, and only then may the buffers be freed.
  */
 public final class PeerCopyTransport implements DeviceTransport {
     private final PeerBoard board;
@@ -65,6 +70,7 @@ public final class PeerCopyTransport implements DeviceTransport {
             this.exchange = exchange;
             this.sends = List.copyOf(sends);
             this.receives = List.copyOf(receives);
+            board.opened(exchange, rank);
             try {
                 for (int i = 0; i < receives.size(); i++) {
                     free.add(device.createEvent());
@@ -115,10 +121,24 @@ public final class PeerCopyTransport implements DeviceTransport {
             // the receivers' streams wait for the copies; the senders' streams order buffer reuse
         }
 
+        /**
+         * Marks this rank drained (the streams are idle) and, after a failure, waits for the senders into this
+         * rank's buffers to have drained too.
+         *
+         * @throws org.spatialconv.decomposition.comm.CommunicationException if a sender did not drain in time (the
+         *                                                                    buffers must then stay allocated)
+         */
         @Override
         public void close() {
-            free.forEach(DeviceEvent::close);
-            delivered.forEach(DeviceEvent::close);
+            try {
+                board.drained(exchange, rank);
+                if (board.failed()) {
+                    board.awaitDrained(exchange, receives.stream().map(Link::peer).toList());
+                }
+            } finally {
+                free.forEach(DeviceEvent::close);
+                delivered.forEach(DeviceEvent::close);
+            }
         }
     }
 }

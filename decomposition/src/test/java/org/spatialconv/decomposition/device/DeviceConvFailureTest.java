@@ -10,6 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -69,7 +72,23 @@ class DeviceConvFailureTest {
         DeviceConvRunner run = new DeviceConvRunner(new ConvPlan(GRID, CASE.g(), CASE.x(), CASE.w()),
                 ranks(faulty, fault), t, OverlapMode.ON, WAIT);
         List<Inputs> in = DeviceConvContractTest.inputs(CASE, new Random(7));
-        return assertTimeoutPreemptively(PROMPT, () -> assertThrows(RankFailedException.class, () -> run.run(in)));
+        RankFailedException e = assertTimeoutPreemptively(PROMPT,
+                () -> assertThrows(RankFailedException.class, () -> run.run(in)));
+        assertFalse(mentions(e, "used after it was freed"), () -> "a rank freed memory still in use: " + trace(e));
+        return e;
+    }
+
+    /** Whether {@code message} occurs in {@code t}, its causes or anything suppressed along them. */
+    private static boolean mentions(Throwable t, String message) {
+        return t != null && ((t.getMessage() != null && t.getMessage().contains(message))
+                || mentions(t.getCause(), message)
+                || java.util.Arrays.stream(t.getSuppressed()).anyMatch(x -> mentions(x, message)));
+    }
+
+    private static String trace(Throwable t) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        t.printStackTrace(new java.io.PrintWriter(w));
+        return w.toString();
     }
 
     private static boolean causedBy(Throwable t, String message) {
@@ -120,6 +139,62 @@ class DeviceConvFailureTest {
                 () -> assertThrows(RankFailedException.class, () -> run.run(in)));
         assertEquals(3, e.rank());
         assertTrue(causedBy(e, "no device for rank 3"), e::toString);
+    }
+
+    /**
+     * A receiver that fails after a sender queued a copy into its buffer (not yet run: the schedule is lazy) must not
+     * free that buffer before the sender has drained its stream. The sender runs the copy only once the receiver has
+     * freed, or after 500 ms: freeing first is a use after free every time, waiting for the sender never is.
+     */
+    @Test
+    void aFailedReceiverFreesItsBufferOnlyAfterTheSenderDrained() throws Exception {
+        PeerBoard board = new PeerBoard(2, WAIT);
+        IntFunction<DeviceRuntime> ranks = ranks(-1, null);
+        DeviceRuntime sender = ranks.apply(0);
+        DeviceRuntime receiver = ranks.apply(1);
+        DeviceFloats src = sender.allocate(100);
+        DeviceFloats dst = receiver.allocate(100);
+        DeviceStream sendStream = sender.createStream();
+        DeviceStream receiveStream = receiver.createStream();
+        DeviceTransport.Channel out = new PeerCopyTransport(board, 0, sender).open(0,
+                List.of(new DeviceTransport.Link(1, src, 100)), List.of());
+        DeviceTransport.Channel in = new PeerCopyTransport(board, 1, receiver).open(0, List.of(),
+                List.of(new DeviceTransport.Link(0, dst, 100)));
+        CountDownLatch queued = new CountDownLatch(1);
+        CountDownLatch freed = new CountDownLatch(1);
+        AtomicReference<Throwable> senderFailure = new AtomicReference<>();
+        Thread rank0 = new Thread(() -> {
+            try {
+                out.post(sendStream);
+                out.deliver(sendStream);
+                queued.countDown();
+                freed.await(500, TimeUnit.MILLISECONDS);
+                sendStream.synchronize();
+            } catch (Throwable e) {
+                senderFailure.set(e);
+            } finally {
+                queued.countDown();
+                out.close();
+                sendStream.close();
+                src.close();
+            }
+        });
+        rank0.start();
+        try {
+            in.post(receiveStream);
+            assertTrue(queued.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            board.fail(1, new IllegalStateException("receiver failed on purpose"));
+            receiveStream.synchronize();
+            in.close();
+            dst.close();
+            freed.countDown();
+        } finally {
+            rank0.join();
+            receiveStream.close();
+            sender.close();
+            receiver.close();
+        }
+        assertEquals(null, senderFailure.get(), () -> trace(senderFailure.get()));
     }
 
     /** A stream that ignores waits: the transport's arrival no longer orders the unpack after the copy. */
