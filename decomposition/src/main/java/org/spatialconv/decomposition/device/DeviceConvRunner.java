@@ -103,6 +103,35 @@ public final class DeviceConvRunner {
      * streams, ranks or consecutive calls then shows up as a wrong result.
      */
     public List<Result> run(List<Inputs> problems) {
+        List<Result> results = emptyResults(problems);
+        launch(problems, passes(results));
+        return results;
+    }
+
+    /**
+     * One rank's part of {@link #run(List)} over {@code comm}, for ranks in separate processes (an MPJ world):
+     * needs the {@link Transport#HOST_STAGED} transport and {@code comm.size()} equal to the grid's size. Every
+     * process passes the same global inputs; the results hold this rank's owned parts of y and dx (zeros
+     * elsewhere) and, on rank 0 only, the weight and bias gradients. The device is created with the runner's
+     * factory for {@code comm.rank()}.
+     *
+     * @throws Exception what failed on this rank, or the failure of another rank as the communicator reports it
+     */
+    public List<Result> runRank(Communicator comm, List<Inputs> problems) throws Exception {
+        if (transport != Transport.HOST_STAGED) {
+            throw new IllegalArgumentException("ranks in separate processes need the HOST_STAGED transport, got "
+                    + transport);
+        }
+        if (comm.size() != plan.grid().size()) {
+            throw new IllegalArgumentException("grid " + plan.grid() + " needs " + plan.grid().size()
+                    + " ranks, the communicator has " + comm.size());
+        }
+        List<Result> results = emptyResults(problems);
+        rankBody(comm, null, problems, passes(results));
+        return results;
+    }
+
+    private List<Result> emptyResults(List<Inputs> problems) {
         List<Result> results = new ArrayList<>();
         for (Inputs in : problems) {
             requireInputs(in.x, in.w, in.bias, in.dy);
@@ -111,7 +140,12 @@ public final class DeviceConvRunner {
                     Tensor.zeros(plan.weightShape()), b ? Tensor.zeros(in.bias.shape()) : null,
                     b ? Tensor.zeros(in.bias.shape()) : null));
         }
-        launch(problems, (r, conv, arrays) -> {
+        return results;
+    }
+
+    /** The passes of {@link #run(List)}, writing each rank's parts of the results into {@code results}. */
+    private RankWork passes(List<Result> results) {
+        return (r, conv, arrays) -> {
             for (RankArrays a : arrays) {
                 conv.forward(a.x, a.w, a.bias, a.y);
             }
@@ -137,8 +171,7 @@ public final class DeviceConvRunner {
                     }
                 }
             }
-        });
-        return results;
+        };
     }
 
     /**
@@ -198,52 +231,59 @@ public final class DeviceConvRunner {
         int p = plan.grid().size();
         PeerBoard board = new PeerBoard(p, timeout);
         InJvmWorld.launch(p, timeout, comm -> {
-            int r = comm.rank();
-            DeviceRuntime device = null;
-            DeviceDistributedConv conv = null;
-            List<RankArrays> arrays = new ArrayList<>();
-            Throwable failure = null;
-            try {
-                device = devices.apply(r);
-                DeviceTransport t = wrap.apply(transport == Transport.PEER_COPY
-                        ? new PeerCopyTransport(board, r, device) : new StagedTransport(comm, device));
-                conv = new DeviceDistributedConv(comm, device, t, plan, overlap, 0);
-                for (Inputs in : problems) {
-                    RankArrays a = new RankArrays(comm, device, conv, in.bias != null);
-                    arrays.add(a);
-                    a.upload(in, r);
-                }
-                for (RankArrays a : arrays) {
-                    a.queueInputs();
-                }
-                work.run(r, conv, arrays);
-            } catch (Throwable e) {
-                // before any cleanup, so this failure, not a consequence of it on a peer, is the one reported
-                failure = e;
-                abort(comm, board, e);
-            }
-            // The layer first: it drains the streams (which may still read the arrays) and, after a failure, waits
-            // for the peers before freeing its buffers. Then the arrays, then the runtime (its leak check).
-            failure = release(conv, failure);
-            failure = release(() -> closeAll(arrays), failure);
-            if (device != null) {
-                failure = release(device, failure);
-            }
-            if (failure != null) {
-                abort(comm, board, failure);
-                if (failure instanceof Error err) {
-                    throw err;
-                }
-                throw (Exception) failure;
-            }
+            rankBody(comm, board, problems, work);
             return null;
         });
+    }
+
+    /** One rank: device, transport (peer copies through {@code board}, or staged when it is null), layer, work. */
+    private void rankBody(Communicator comm, PeerBoard board, List<Inputs> problems, RankWork work) throws Exception {
+        int r = comm.rank();
+        DeviceRuntime device = null;
+        DeviceDistributedConv conv = null;
+        List<RankArrays> arrays = new ArrayList<>();
+        Throwable failure = null;
+        try {
+            device = devices.apply(r);
+            DeviceTransport t = wrap.apply(board != null && transport == Transport.PEER_COPY
+                    ? new PeerCopyTransport(board, r, device) : new StagedTransport(comm, device));
+            conv = new DeviceDistributedConv(comm, device, t, plan, overlap, 0);
+            for (Inputs in : problems) {
+                RankArrays a = new RankArrays(comm, device, conv, in.bias != null);
+                arrays.add(a);
+                a.upload(in, r);
+            }
+            for (RankArrays a : arrays) {
+                a.queueInputs();
+            }
+            work.run(r, conv, arrays);
+        } catch (Throwable e) {
+            // before any cleanup, so this failure, not a consequence of it on a peer, is the one reported
+            failure = e;
+            abort(comm, board, e);
+        }
+        // The layer first: it drains the streams (which may still read the arrays) and, after a failure, waits
+        // for the peers before freeing its buffers. Then the arrays, then the runtime (its leak check).
+        failure = release(conv, failure);
+        failure = release(() -> closeAll(arrays), failure);
+        if (device != null) {
+            failure = release(device, failure);
+        }
+        if (failure != null) {
+            abort(comm, board, failure);
+            if (failure instanceof Error err) {
+                throw err;
+            }
+            throw (Exception) failure;
+        }
     }
 
     /** Fails the group with {@code cause}: the communicator first (it names the reported rank), then the board. */
     private static void abort(Communicator comm, PeerBoard board, Throwable cause) {
         comm.abort(cause);
-        board.fail(comm.rank(), cause);
+        if (board != null) {
+            board.fail(comm.rank(), cause);
+        }
     }
 
     /** Closes {@code resource} (if non-null); returns {@code failure}, or the close's failure if there was none. */
