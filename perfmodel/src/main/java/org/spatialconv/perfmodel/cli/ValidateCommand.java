@@ -49,8 +49,9 @@ public final class ValidateCommand extends CliCommand {
             description = "Profile from 'calibrate' (default: ${DEFAULT-VALUE}, not measured).")
     String machine;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "T", description = "Kernel threads per rank.")
-    int threads;
+    @Option(names = "--threads", paramLabel = "T",
+            description = "Kernel threads per rank (default: cores / ranks, at least 1, as train).")
+    Integer threads;
 
     @Option(names = "--steps", defaultValue = "3", paramLabel = "S",
             description = "Steps; the first is a warm-up when S > 1. Default: ${DEFAULT-VALUE}.")
@@ -61,13 +62,16 @@ public final class ValidateCommand extends CliCommand {
 
     @Override
     protected int execute() throws Exception {
-        if (ranks < 1 || threads < 1 || steps < 1) {
+        if (ranks < 1 || threads != null && threads < 1 || steps < 1) {
             throw new UserException("--ranks, --threads and --steps must be >= 1");
         }
+        int tpr = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / ranks);
         PlanCommand.checkOutput(json, "--json");
         PlanCommand.Setup s = PlanCommand.Setup.of(model, sample, batch, machine, null, "sgd", "global");
-        // the engine needs at least one sample per sample part, so the planner may not idle ranks here
-        CostModel m = new CostModel(s.net(), s.input(), s.machine(), ranks, s.options().withIdleRanks(false));
+        // the engine needs at least one sample per sample part, so the planner may not idle ranks here; the
+        // model is told the threads each rank runs with (it matters where ranks share a host's cores)
+        CostModel m = new CostModel(s.net(), s.input(), s.machine(), ranks,
+                s.options().withIdleRanks(false).withThreadsPerRank(tpr));
         Plan predicted;
         java.util.Map<String, int[]> layerGrids = new java.util.HashMap<>();
         Grid g;
@@ -94,7 +98,7 @@ public final class ValidateCommand extends CliCommand {
             layerGrids.put(l.name(), new int[] {lg.n(), lg.h(), lg.w()});
         }
         TrainConfig cfg = new TrainConfig(s.net(), s.input().h(), s.input().w(), batch,
-                new int[] {g.n(), g.h(), g.w()}, steps, 1, threads, "sgd", 1e-3, 10, layerGrids);
+                new int[] {g.n(), g.h(), g.w()}, steps, 1, tpr, "sgd", 1e-3, 10, layerGrids);
         TrainResult r;
         try {
             r = Trainer.run(cfg, step -> err().printf(Locale.ROOT, "\rvalidate: step %d/%d", step + 1, steps));
@@ -129,13 +133,15 @@ public final class ValidateCommand extends CliCommand {
         double medianLayerError = ne == 0 ? Double.NaN : es[ne / 2];
         out().printf(Locale.ROOT, "layers: median |predicted - measured| / measured %.1f%% over %d layers%n",
                 medianLayerError * 100, ne);
-        out().printf(Locale.ROOT, "iteration (input grid %s): predicted %.1f ms, measured %.1f ms (median of %d), "
-                + "error %+.1f%%%n", g, pred * 1e3, measured * 1e3, timed.length, (pred - measured) / measured * 100);
+        out().printf(Locale.ROOT, "iteration (input grid %s, %d ranks x %d threads): predicted %.1f ms, measured "
+                + "%.1f ms (median of %d), error %+.1f%%%n", g, ranks, tpr, pred * 1e3, measured * 1e3, timed.length,
+                (pred - measured) / measured * 100);
         out().printf(Locale.ROOT, "memory per rank: predicted %.1f MiB, measured peak heap %.1f MiB%n",
                 predicted.memoryBytesPerRank() / 1048576.0, r.peakBytesPerRank() / 1048576.0);
         if (json != null) {
             ObjectNode root = PlanReport.MAPPER.createObjectNode();
             root.put("grid", g.toString());
+            root.put("threads_per_rank", tpr);
             ArrayNode layers = root.putArray("layers");
             for (LayerPlan l : predicted.layers()) {
                 ObjectNode o = layers.addObject();

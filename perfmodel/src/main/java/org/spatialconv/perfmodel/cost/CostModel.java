@@ -54,7 +54,8 @@ public final class CostModel {
         }
         this.net = net;
         this.input = input;
-        this.machine = machine;
+        // ranks of one node share its host's cores (a no-op for profiles with a device per rank)
+        this.machine = machine.sharedBy(Math.min(ranks, machine.ranksPerNode()), options.threadsPerRank());
         this.ranks = ranks;
         this.options = options;
         this.grids = Grid.factorizations(ranks);
@@ -77,6 +78,10 @@ public final class CostModel {
         return input;
     }
 
+    /**
+     * The machine as one rank of this model sees it: the profile given, with compute rates for the ranks that share
+     * a node's host ({@link MachineProfile#sharedBy}) when it has one.
+     */
     public MachineProfile machine() {
         return machine;
     }
