@@ -69,9 +69,10 @@ public final class ValidateCommand extends CliCommand {
         PlanCommand.checkOutput(json, "--json");
         PlanCommand.Setup s = PlanCommand.Setup.of(model, sample, batch, machine, null, "sgd", "global");
         // the engine needs at least one sample per sample part, so the planner may not idle ranks here; the
-        // model is told the threads each rank runs with (it matters where ranks share a host's cores)
+        // model is told the threads each rank runs with (it matters where ranks share a host's cores) and prices
+        // the trainer's own step after backward (not overlapped) instead of a bucketed, overlapped allreduce
         CostModel m = new CostModel(s.net(), s.input(), s.machine(), ranks,
-                s.options().withIdleRanks(false).withThreadsPerRank(tpr));
+                s.options().withIdleRanks(false).withThreadsPerRank(tpr).withTrainerStep(true));
         Plan predicted;
         java.util.Map<String, int[]> layerGrids = new java.util.HashMap<>();
         Grid g;

@@ -318,6 +318,25 @@ public final class CostModel {
     private record ShuffleKey(TensorShape t, Grid a, Grid b) {
     }
 
+    /**
+     * Seconds per rank of what Spatialconv's trainer does after backward on in-JVM ranks ({@code Network.step}),
+     * with none of it overlapped: on more than one rank the gradients are packed into one double array
+     * (allocate 8 B and read 4 B per parameter, write 8 B), summed over the ranks in shared memory (every rank
+     * allocates a sum, 8 B, and adds all P arrays into it, 24 B per rank and parameter, then copies it back, 16 B)
+     * and unpacked (read 8 B, write 4 B); then the optimizer reads weight, gradient and its state and writes
+     * weight and state ({@code 4·(2 + slots) + 4·(1 + slots)} B) and the gradients are zeroed (4 B). Every rank
+     * streams its bytes at the rate of an elementwise Java loop: the calibrated {@code add.fwd} rate for the
+     * ranks on the host when the profile has one, else the memory bandwidth.
+     */
+    public double trainerStepSeconds() {
+        double perParam = 4.0 * (2 + options.optimizerSlots()) + 4.0 * (1 + options.optimizerSlots()) + 4;
+        if (ranks > 1) {
+            perParam += (8 + 4 + 8) + 8 + 24.0 * ranks + 16 + (8 + 4);
+        }
+        double rate = machine.layerRate("add", "fwd");
+        return params * perParam / (Double.isNaN(rate) ? machine.device().memoryBandwidth() : rate);
+    }
+
     /** Whether a layer holds weights. */
     static boolean hasWeights(LayerSpec s) {
         return s instanceof ConvSpec || s instanceof DeconvSpec || s instanceof BatchNormSpec

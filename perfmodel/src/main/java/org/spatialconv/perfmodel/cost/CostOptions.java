@@ -15,14 +15,19 @@ package org.spatialconv.perfmodel.cost;
  *                        org.spatialconv.perfmodel.machine.MachineProfile#sharedBy}); 0 for the host's default
  *                        (cores / ranks on it, as {@code train} and {@code validate} choose). Ignored for profiles
  *                        with a device per rank.
+ * @param trainerStep     false: the gradient allreduce runs in buckets overlapped with backward (as PyTorch DDP;
+ *                        the planner's model of a tuned engine) and the update is free; true: what Spatialconv's
+ *                        trainer on in-JVM ranks does after backward, none of it overlapped ({@link
+ *                        CostModel#trainerStepSeconds}), which {@code validate} predicts
  */
-public record CostOptions(int optimizerSlots, boolean globalBatchNorm, boolean idleRanks, int threadsPerRank) {
-    /** SGD with momentum, global batch norm, idle ranks allowed, default threads. */
-    public static final CostOptions DEFAULT = new CostOptions(1, true, true, 0);
+public record CostOptions(int optimizerSlots, boolean globalBatchNorm, boolean idleRanks, int threadsPerRank,
+        boolean trainerStep) {
+    /** SGD with momentum, global batch norm, idle ranks allowed, default threads, overlapped allreduce. */
+    public static final CostOptions DEFAULT = new CostOptions(1, true, true, 0, false);
 
-    /** Default threads per rank. */
+    /** Default threads per rank, overlapped allreduce. */
     public CostOptions(int optimizerSlots, boolean globalBatchNorm, boolean idleRanks) {
-        this(optimizerSlots, globalBatchNorm, idleRanks, 0);
+        this(optimizerSlots, globalBatchNorm, idleRanks, 0, false);
     }
 
     /** Idle ranks allowed. */
@@ -32,12 +37,17 @@ public record CostOptions(int optimizerSlots, boolean globalBatchNorm, boolean i
 
     /** The same options with {@code idleRanks} set. */
     public CostOptions withIdleRanks(boolean allowed) {
-        return new CostOptions(optimizerSlots, globalBatchNorm, allowed, threadsPerRank);
+        return new CostOptions(optimizerSlots, globalBatchNorm, allowed, threadsPerRank, trainerStep);
     }
 
     /** The same options with {@code threadsPerRank} set (0: the host's default). */
     public CostOptions withThreadsPerRank(int threads) {
-        return new CostOptions(optimizerSlots, globalBatchNorm, idleRanks, threads);
+        return new CostOptions(optimizerSlots, globalBatchNorm, idleRanks, threads, trainerStep);
+    }
+
+    /** The same options with {@code trainerStep} set. */
+    public CostOptions withTrainerStep(boolean trainer) {
+        return new CostOptions(optimizerSlots, globalBatchNorm, idleRanks, threadsPerRank, trainer);
     }
 
     /** @throws IllegalArgumentException if optimizerSlots or threadsPerRank is negative */
