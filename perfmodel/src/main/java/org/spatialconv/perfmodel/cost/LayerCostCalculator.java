@@ -77,8 +77,10 @@ final class LayerCostCalculator {
         if (spec instanceof ConvSpec c) {
             double flops = 2.0 * nl * c.outChannels() * hl * wl * (in.c() / c.groups()) * c.kernel().h()
                     * c.kernel().w();
-            fwdC = convPass(m, c, in.c(), "fwd", nl * hl * wl, flops);
-            bwdData = convPass(m, c, in.c(), "bwd_data", nl * hl * wl, flops);
+            // the engine allocates a zeroed output in forward and a zeroed input gradient (with halo) in backward
+            fwdC = convPass(m, c, in.c(), "fwd", nl * hl * wl, flops) + allocation(m.machine(), outLocal);
+            bwdData = convPass(m, c, in.c(), "bwd_data", nl * hl * wl, flops)
+                    + allocation(m.machine(), inLocal + haloBytes / FLOAT);
             bwdFilter = convPass(m, c, in.c(), "bwd_filter", nl * hl * wl, flops);
             scratch += (long) (in.c() / c.groups()) * c.kernel().h() * c.kernel().w() * hl * wl * FLOAT;
         } else if (spec instanceof DeconvSpec d) {
@@ -128,6 +130,15 @@ final class LayerCostCalculator {
             return t;
         }
         return flops / m.machine().device().convRate() + m.machine().device().kernelOverheadS();
+    }
+
+    /**
+     * Time to allocate a zeroed tensor of {@code elements} floats at the calibrated {@code alloc} rate; 0 for
+     * profiles without one (GPU caching allocators, built-in and older profiles).
+     */
+    static double allocation(MachineProfile machine, double elements) {
+        double rate = machine.layerRate(LayerClasses.ALLOC, "fwd");
+        return Double.isNaN(rate) ? 0 : LayerClasses.bytes(LayerClasses.ALLOC, 1, "fwd", 0, elements) / rate;
     }
 
     /**

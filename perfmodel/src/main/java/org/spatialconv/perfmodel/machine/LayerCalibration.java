@@ -70,6 +70,7 @@ public final class LayerCalibration {
             one.put("upsample_bilinear", sample(ranks, () -> upsample(threads, side, Upsample.Mode.BILINEAR)));
             one.put("loss", sample(ranks, () -> mse(side)));
             one.put("loss_ce", sample(ranks, () -> softmaxCrossEntropy(side)));
+            one.put(LayerClasses.ALLOC, sample(ranks, () -> alloc(side)));
             for (Map.Entry<String, Sample> e : one.entrySet()) {
                 Sample s = e.getValue();
                 String cls = e.getKey();
@@ -199,6 +200,13 @@ public final class LayerCalibration {
         long count = (long) side * side;
         return new Kernels(() -> Losses.softmaxCrossEntropy(logits, labels, count, grad), null,
                 logits.shape().size(), 0, 1, true);
+    }
+
+    /** A fresh zeroed tensor, kept so that the allocation is not optimised away. */
+    private static Kernels alloc(int side) {
+        Shape s = shape(CHANNELS, side);
+        Tensor[] keep = new Tensor[1];
+        return new Kernels(() -> keep[0] = Tensor.zeros(s), null, 0, s.size(), 1, false);
     }
 
     private static Shape shape(int c, int side) {

@@ -24,6 +24,11 @@ public final class LayerClasses {
      */
     public static final List<String> ALL = List.of("batch_norm", "activation", "add", "concat", "pool",
             "upsample_nearest", "upsample_bilinear", "global_avg_pool", "loss", "loss_ce");
+    /**
+     * Not a layer: allocating a zeroed tensor (the JVM clears the new array), which the engine's convolutions do
+     * for their output and input gradient on every call; traffic = the elements written.
+     */
+    public static final String ALLOC = "alloc";
 
     private LayerClasses() {
     }
@@ -70,6 +75,7 @@ public final class LayerClasses {
             case "activation" -> new double[] {1, 1, 1, 2};
             case "add" -> new double[] {1, 1, 0, 1 + inputs};
             case "loss", "loss_ce" -> new double[] {2, 0, 2, 0};
+            case ALLOC -> new double[] {0, 1, 0, 1};
             default -> new double[] {1, 1, 1, 1};
         };
     }

@@ -10,6 +10,7 @@ import org.spatialconv.perfmodel.machine.Link;
 import org.spatialconv.perfmodel.machine.MachineProfile;
 import org.spatialconv.perfmodel.net.ActivationSpec;
 import org.spatialconv.perfmodel.net.BatchNormSpec;
+import org.spatialconv.perfmodel.net.ConvSpec;
 import org.spatialconv.perfmodel.net.LossSpec;
 import org.spatialconv.perfmodel.net.NetworkBuilder;
 import org.spatialconv.perfmodel.net.NetworkSpec;
@@ -46,16 +47,37 @@ class MemoryBoundCostTest {
         close(5120 / TestMachines.MEM_BW + OVERHEAD, old.bwdCompute());
     }
 
+    @Test
+    void convolutionsPayForTheirZeroedTensorsWhenAllocationWasMeasured() {
+        // input 1x4x8x8, conv 3x3 pad 1 to 2 channels, one rank: output 128 floats, input gradient 256 floats
+        NetworkBuilder b = new NetworkBuilder("conv", 4);
+        b.add("conv", ConvSpec.of(2, 3, 1, 1, false));
+        b.add("loss", new LossSpec(LossSpec.Kind.MSE));
+        NetworkSpec net = b.build();
+        double flops = 2.0 * 2 * 8 * 8 * 4 * 9;
+        double alloc = 1e9;
+        LayerCost c = new CostModel(net, new TensorShape(1, 4, 8, 8), profile(Map.of("alloc.fwd", alloc)), 1)
+                .layer(0, Grid.samples(1));
+        close(flops / TestMachines.RATE + OVERHEAD + 128 * 4 / alloc, c.fwdCompute());
+        close(2 * (flops / TestMachines.RATE + OVERHEAD) + 256 * 4 / alloc, c.bwdCompute());
+        LayerCost none = new CostModel(net, new TensorShape(1, 4, 8, 8), profile(Map.of()), 1)
+                .layer(0, Grid.samples(1));
+        close(flops / TestMachines.RATE + OVERHEAD, none.fwdCompute());
+    }
+
     private static CostModel model(Map<String, Double> rates) {
         NetworkBuilder b = new NetworkBuilder("bn-relu", 4);
         b.add("bn", BatchNormSpec.DEFAULT);
         b.add("relu", ActivationSpec.RELU);
         b.add("loss", new LossSpec(LossSpec.Kind.MSE));
         NetworkSpec net = b.build();
-        MachineProfile p = new MachineProfile("test", "round numbers", false,
+        return new CostModel(net, new TensorShape(1, 4, 8, 8), profile(rates), 1);
+    }
+
+    private static MachineProfile profile(Map<String, Double> rates) {
+        return new MachineProfile("test", "round numbers", false,
                 new Device("test", 1L << 30, 0, TestMachines.MEM_BW, TestMachines.RATE, 1.0, OVERHEAD),
                 new Link(TestMachines.ALPHA_INTRA, TestMachines.BW_INTRA),
                 new Link(TestMachines.ALPHA_INTER, TestMachines.BW_INTER), 1, ConvTable.EMPTY, Map.of(), rates);
-        return new CostModel(net, new TensorShape(1, 4, 8, 8), p, 1);
     }
 }

@@ -11,7 +11,7 @@ import org.spatialconv.conv.layers.Threads;
 
 /** Measured layer rates: calibration produces them, profiles keep them, old profiles load without them. */
 class LayerRatesTest {
-    private static final int MEASURED_KEYS = 17; // 9 classes x fwd/bwd, less add.bwd
+    private static final int MEASURED_KEYS = 18; // 9 classes x fwd/bwd, less add.bwd, and alloc.fwd
 
     @Test
     void calibrationMeasuresEveryClassAndPass() {
@@ -25,6 +25,7 @@ class LayerRatesTest {
             }
         }
         assertTrue(r.get("add.fwd") > 0);
+        assertTrue(r.get("alloc.fwd") > 0);
         // the same kernels with two ranks at once: every rate is measured again, per rank
         Map<String, Double> two = LayerCalibration.measure(Threads.ONE, 2, List.of(8), s -> { });
         assertEquals(r.keySet(), two.keySet());
