@@ -86,9 +86,14 @@ final class LayerCostCalculator {
         } else if (spec instanceof DeconvSpec d) {
             double flops = 2.0 * nl * in.c() * hin * win * (d.outChannels() / d.groups()) * d.kernel().h()
                     * d.kernel().w();
-            fwdC = flops / dev.convRate() + overhead;
-            bwdData = fwdC;
-            bwdFilter = fwdC;
+            // the engine runs it through the transposed convolution's passes, at the local input extent; forward
+            // allocates the output and a scatter buffer of about its size, backward the input gradient
+            ConvSpec t = d.transposed(in.c());
+            long pixels = nl * hin * win;
+            fwdC = convPass(m, t, d.outChannels(), "bwd_data", pixels, flops)
+                    + allocation(m.machine(), 2.0 * outLocal);
+            bwdData = convPass(m, t, d.outChannels(), "fwd", pixels, flops) + allocation(m.machine(), inLocal);
+            bwdFilter = convPass(m, t, d.outChannels(), "bwd_filter", pixels, flops);
         } else if (spec instanceof LinearSpec f) {
             double flops = 2.0 * nl * in.c() * in.h() * in.w() * f.outFeatures();
             fwdC = flops / dev.convRate() + overhead;

@@ -16,6 +16,7 @@ import org.spatialconv.conv.Tensor;
 import org.spatialconv.decomposition.comm.jvm.InJvmWorld;
 import org.spatialconv.decomposition.net.LocalRanks;
 import org.spatialconv.perfmodel.net.ConvSpec;
+import org.spatialconv.perfmodel.net.DeconvSpec;
 import org.spatialconv.perfmodel.net.Layer;
 import org.spatialconv.perfmodel.net.NetworkSpec;
 import org.spatialconv.perfmodel.net.TensorShape;
@@ -44,18 +45,24 @@ public final class Calibration {
     public record ConvConfig(ConvSpec spec, int inChannels) {
     }
 
-    /** Distinct conv configurations of the given networks (deduplicated by the table key). */
+    /**
+     * Distinct conv configurations of the given networks (deduplicated by the table key); a transposed
+     * convolution contributes the convolution it is the transpose of ({@link DeconvSpec#transposed}).
+     */
     public static List<ConvConfig> convConfigs(List<NetworkSpec> nets, List<TensorShape> inputs) {
         Map<String, ConvConfig> out = new LinkedHashMap<>();
         for (int i = 0; i < nets.size(); i++) {
             NetworkSpec net = nets.get(i);
             Map<String, TensorShape> shapes = net.inferShapes(inputs.get(i));
             for (Layer l : net.layers()) {
-                if (l.spec() instanceof ConvSpec c) {
-                    int in = shapes.get(l.inputs().get(0)).c();
-                    String key = ConvTiming.key("fwd", in, c.outChannels(), c.kernel().h(), c.kernel().w(),
-                            c.stride().h(), c.dilation().h(), c.groups());
-                    out.putIfAbsent(key, new ConvConfig(c, in));
+                int in = shapes.get(l.inputs().get(0)).c();
+                ConvConfig cfg = l.spec() instanceof ConvSpec c ? new ConvConfig(c, in)
+                        : l.spec() instanceof DeconvSpec d ? new ConvConfig(d.transposed(in), d.outChannels()) : null;
+                if (cfg != null) {
+                    ConvSpec c = cfg.spec();
+                    String key = ConvTiming.key("fwd", cfg.inChannels(), c.outChannels(), c.kernel().h(),
+                            c.kernel().w(), c.stride().h(), c.dilation().h(), c.groups());
+                    out.putIfAbsent(key, cfg);
                 }
             }
         }

@@ -2,15 +2,19 @@ package org.spatialconv.perfmodel.cost;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.spatialconv.perfmodel.machine.Calibration;
 import org.spatialconv.perfmodel.machine.ConvTable;
+import org.spatialconv.perfmodel.machine.ConvTiming;
 import org.spatialconv.perfmodel.machine.Device;
 import org.spatialconv.perfmodel.machine.Link;
 import org.spatialconv.perfmodel.machine.MachineProfile;
 import org.spatialconv.perfmodel.net.ActivationSpec;
 import org.spatialconv.perfmodel.net.BatchNormSpec;
 import org.spatialconv.perfmodel.net.ConvSpec;
+import org.spatialconv.perfmodel.net.DeconvSpec;
 import org.spatialconv.perfmodel.net.LossSpec;
 import org.spatialconv.perfmodel.net.NetworkBuilder;
 import org.spatialconv.perfmodel.net.NetworkSpec;
@@ -63,6 +67,35 @@ class MemoryBoundCostTest {
         LayerCost none = new CostModel(net, new TensorShape(1, 4, 8, 8), profile(Map.of()), 1)
                 .layer(0, Grid.samples(1));
         close(flops / TestMachines.RATE + OVERHEAD, none.fwdCompute());
+    }
+
+    @Test
+    void transposedConvolutionsAreTimedAsTheConvolutionTheyTranspose() {
+        // input 1x4x8x8, 2x2 stride-2 transposed conv to 2 channels: output 1x2x16x16. The engine runs its forward
+        // as backward-data of the conv 2 -> 4 channels (2x2, stride 2) whose output is the 8x8 input, and so on.
+        NetworkBuilder b = new NetworkBuilder("up", 4);
+        b.add("up", DeconvSpec.of(2, 2, 2, 0, false));
+        b.add("loss", new LossSpec(LossSpec.Kind.MSE));
+        NetworkSpec net = b.build();
+        TensorShape in = new TensorShape(1, 4, 8, 8);
+        List<Calibration.ConvConfig> cfgs = Calibration.convConfigs(List.of(net), List.of(in));
+        assertEquals(1, cfgs.size());
+        assertEquals(2, cfgs.get(0).inChannels());
+        assertEquals(4, cfgs.get(0).spec().outChannels());
+        ConvTable t = new ConvTable(List.of(new ConvTiming("bwd_data", 2, 4, 2, 2, 2, 1, 1, 1, 8, 8, 1e-3),
+                new ConvTiming("fwd", 2, 4, 2, 2, 2, 1, 1, 1, 8, 8, 2e-3),
+                new ConvTiming("bwd_filter", 2, 4, 2, 2, 2, 1, 1, 1, 8, 8, 3e-3)));
+        double alloc = 1e9;
+        LayerCost c = new CostModel(net, in, profile(Map.of("alloc.fwd", alloc)).withConvTable(t), 1)
+                .layer(0, Grid.samples(1));
+        // forward: the table's backward-data, plus the output and a scatter buffer of its size (2x512 floats)
+        close(1e-3 + 2 * 512 * 4 / alloc, c.fwdCompute());
+        // backward: the table's forward and weight gradient, plus the zeroed input gradient (256 floats)
+        close(2e-3 + 256 * 4 / alloc + 3e-3, c.bwdCompute());
+        // without a table: the roofline, as before
+        double flops = 2.0 * 4 * 8 * 8 * 2 * 4;
+        close(flops / TestMachines.RATE + OVERHEAD,
+                new CostModel(net, in, profile(Map.of()), 1).layer(0, Grid.samples(1)).fwdCompute());
     }
 
     private static CostModel model(Map<String, Double> rates) {
