@@ -15,6 +15,7 @@ import org.spatialconv.perfmodel.net.ActivationSpec;
 import org.spatialconv.perfmodel.net.BatchNormSpec;
 import org.spatialconv.perfmodel.net.ConvSpec;
 import org.spatialconv.perfmodel.net.DeconvSpec;
+import org.spatialconv.perfmodel.net.LayerSpec;
 import org.spatialconv.perfmodel.net.LossSpec;
 import org.spatialconv.perfmodel.net.NetworkBuilder;
 import org.spatialconv.perfmodel.net.NetworkSpec;
@@ -54,10 +55,7 @@ class MemoryBoundCostTest {
     @Test
     void convolutionsPayForTheirZeroedTensorsWhenAllocationWasMeasured() {
         // input 1x4x8x8, conv 3x3 pad 1 to 2 channels, one rank: output 128 floats, input gradient 256 floats
-        NetworkBuilder b = new NetworkBuilder("conv", 4);
-        b.add("conv", ConvSpec.of(2, 3, 1, 1, false));
-        b.add("loss", new LossSpec(LossSpec.Kind.MSE));
-        NetworkSpec net = b.build();
+        NetworkSpec net = oneLayer(ConvSpec.of(2, 3, 1, 1, false));
         double flops = 2.0 * 2 * 8 * 8 * 4 * 9;
         double alloc = 1e9;
         LayerCost c = new CostModel(net, new TensorShape(1, 4, 8, 8), profile(Map.of("alloc.fwd", alloc)), 1)
@@ -73,10 +71,7 @@ class MemoryBoundCostTest {
     void transposedConvolutionsAreTimedAsTheConvolutionTheyTranspose() {
         // input 1x4x8x8, 2x2 stride-2 transposed conv to 2 channels: output 1x2x16x16. The engine runs its forward
         // as backward-data of the conv 2 -> 4 channels (2x2, stride 2) whose output is the 8x8 input, and so on.
-        NetworkBuilder b = new NetworkBuilder("up", 4);
-        b.add("up", DeconvSpec.of(2, 2, 2, 0, false));
-        b.add("loss", new LossSpec(LossSpec.Kind.MSE));
-        NetworkSpec net = b.build();
+        NetworkSpec net = oneLayer(DeconvSpec.of(2, 2, 2, 0, false));
         TensorShape in = new TensorShape(1, 4, 8, 8);
         List<Calibration.ConvConfig> cfgs = Calibration.convConfigs(List.of(net), List.of(in));
         assertEquals(1, cfgs.size());
@@ -96,6 +91,14 @@ class MemoryBoundCostTest {
         double flops = 2.0 * 4 * 8 * 8 * 2 * 4;
         close(flops / TestMachines.RATE + OVERHEAD,
                 new CostModel(net, in, profile(Map.of()), 1).layer(0, Grid.samples(1)).fwdCompute());
+    }
+
+    /** One layer on a 4-channel input, then an MSE loss. */
+    private static NetworkSpec oneLayer(LayerSpec spec) {
+        NetworkBuilder b = new NetworkBuilder("one", 4);
+        b.add("layer", spec);
+        b.add("loss", new LossSpec(LossSpec.Kind.MSE));
+        return b.build();
     }
 
     private static CostModel model(Map<String, Double> rates) {
