@@ -147,7 +147,8 @@ public final class CalibrateCommand extends CliCommand {
         src.put("host.cores", "the JVM's available processors on this machine");
         src.put("host.threads_per_rank", "threads of the lone rank of the profile's own numbers");
         src.put("host.shared", "the same measurements with 2, 4, ... and --ranks ranks running the same kernels "
-                + "at once, each on its own tensors and threads; per rank, the slowest rank's time");
+                + "at once, each on its own tensors and threads; a run lasts from the first rank's start to the last "
+                + "rank's end");
         MachineProfile p = new MachineProfile("calibrated-" + backend, "measured on this machine (" + cores
                 + " cores, " + ranks + " rank(s))", true, new Device(backend + " x" + threadsAlone + " threads",
                 memory, memory / 10, bw, Double.isNaN(rate) ? 1e10 : rate, 1.0, 2e-5), new Link(link[0], link[1]),

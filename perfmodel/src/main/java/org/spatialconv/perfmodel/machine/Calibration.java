@@ -27,7 +27,7 @@ import org.spatialconv.perfmodel.net.TensorShape;
  * α/β of exchanges between in-JVM ranks (ping-pong). Each timing is the minimum of {@link #REPEATS} runs after
  * one warm-up, so one descheduled run does not skew the table. Bandwidth and conv timings can be taken with
  * several ranks at once ({@link #together}): every rank runs its own copy of the same work on its own thread,
- * as the ranks of a spatially split layer do, and a run's time is the slowest rank's.
+ * as the ranks of a spatially split layer do, and a run lasts from the first rank's start to the last rank's end.
  */
 public final class Calibration {
     /** Timed runs per measurement (the minimum is kept). */
@@ -76,7 +76,7 @@ public final class Calibration {
 
     /**
      * Bandwidth of one rank copying a 64 MiB float array (read + write) while {@code ranks} ranks copy their own at
-     * once, bytes/s (best run, slowest rank).
+     * once, bytes/s (best run, first start to last end).
      */
     public static double memoryBandwidth(int ranks) {
         List<Runnable> work = new ArrayList<>();
@@ -101,7 +101,7 @@ public final class Calibration {
 
     /**
      * As {@link #convTimings(Backend, List, int[], double, Consumer)} with one rank per backend running at once,
-     * each on its own copy of the tensors: the slowest rank's time.
+     * each on its own copy of the tensors: first start to last end.
      */
     public static List<ConvTiming> convTimings(List<Backend> backends, List<ConvConfig> configs, int[] sides,
             double maxFlops, Consumer<String> progress) {
@@ -232,7 +232,8 @@ public final class Calibration {
     /**
      * Runs each rank's work at once, one in-JVM rank (thread) each, started together for every run (as the ranks
      * of a layer start it after their last exchange): one warm-up run, then
-     * {@link #REPEATS} timed runs. Returns the best run's time of its slowest rank, seconds.
+     * {@link #REPEATS} timed runs. Returns the best run's span, from the first rank's start to the last rank's
+     * end, seconds.
      */
     static double together(List<Runnable> work) {
         int k = work.size();
@@ -247,20 +248,26 @@ public final class Calibration {
             }
             return best;
         }
-        double[][] secs = new double[REPEATS + 1][k];
+        long[][] start = new long[REPEATS + 1][k];
+        long[][] end = new long[REPEATS + 1][k];
         LocalRanks.run(k, TOGETHER_TIMEOUT, ex -> {
             double[] mine = new double[1];
             for (int i = 0; i <= REPEATS; i++) {
                 ex.allreduce(mine); // every rank starts the run together
-                long t0 = System.nanoTime();
+                start[i][ex.rank()] = System.nanoTime();
                 work.get(ex.rank()).run();
-                secs[i][ex.rank()] = (System.nanoTime() - t0) / 1e9;
+                end[i][ex.rank()] = System.nanoTime();
             }
             return null;
         });
+        // a run lasts from the first rank's start to the last rank's end: with more ranks than cores, a rank that
+        // is only scheduled after the others have finished waited that long too (in training, its previous layer
+        // would have held it)
         double best = Double.MAX_VALUE;
         for (int i = 1; i <= REPEATS; i++) {
-            best = Math.min(best, Arrays.stream(secs[i]).max().orElseThrow());
+            long first = Arrays.stream(start[i]).min().orElseThrow();
+            long last = Arrays.stream(end[i]).max().orElseThrow();
+            best = Math.min(best, (last - first) / 1e9);
         }
         return best;
     }

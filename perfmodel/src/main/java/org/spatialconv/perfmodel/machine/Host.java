@@ -34,7 +34,7 @@ public record Host(int cores, int threadsPerRank, List<Level> levels) {
 
     /**
      * Measurements taken with {@code ranks} ranks running at once, {@code threadsPerRank} threads each; every time
-     * is a rank's (the slowest rank's) time for its own copy of the work.
+     * is one run of all ranks, each on its own copy of the work (first start to last end).
      *
      * @param ranks           ranks that ran at once (at least 2)
      * @param threadsPerRank  threads of each
@@ -58,7 +58,7 @@ public record Host(int cores, int threadsPerRank, List<Level> levels) {
         }
     }
 
-    /** Threads per rank that {@code train} and {@code validate} give each of {@code ranks} ranks: cores / ranks, at least 1. */
+    /** Threads per rank that {@code train} and {@code validate} give each of {@code ranks} ranks: cores / ranks, >= 1. */
     public int defaultThreads(int ranks) {
         return Math.max(1, cores / Math.max(1, ranks));
     }

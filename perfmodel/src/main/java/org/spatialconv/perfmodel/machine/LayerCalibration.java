@@ -50,7 +50,7 @@ public final class LayerCalibration {
 
     /**
      * Rates keyed by {@link LayerClasses#key}, of one rank while {@code ranks} ranks run the same kernels at once
-     * (each on its own tensors, {@code threads} each; the slowest rank's time); {@code add.bwd} is not measured
+     * (each on its own tensors, {@code threads} each; first start to last end); {@code add.bwd} is not measured
      * (the engine's add backward hands dy to each input without touching memory) and stays priced by bandwidth.
      */
     public static Map<String, Double> measure(Threads threads, int ranks, List<Integer> sides,
