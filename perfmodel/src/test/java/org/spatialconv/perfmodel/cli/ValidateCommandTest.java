@@ -26,10 +26,16 @@ class ValidateCommandTest extends CliHarness {
         for (JsonNode l : j.get("layers")) {
             assertTrue(l.get("predicted_ms").asDouble() > 0, l.toString());
             assertTrue(l.get("measured_ms").isNumber() && l.get("measured_ms").asDouble() > 0, l.toString());
+            // the mean over the ranks is at most the largest (per step; the medians over steps keep that order)
+            double mean = l.get("measured_mean_ms").asDouble();
+            assertTrue(mean > 0 && mean <= l.get("measured_ms").asDouble() * (1 + 1e-9), l.toString());
             measured++;
         }
         assertEquals(68, measured);
+        assertEquals(2, j.get("iteration").get("steps_ms").size());
+        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), j.get("threads_per_rank").asInt());
         assertTrue(out.contains("layers: median |predicted - measured| / measured"), out);
+        assertTrue(out.contains("(mean over ranks)"), out);
     }
 
     @Test
