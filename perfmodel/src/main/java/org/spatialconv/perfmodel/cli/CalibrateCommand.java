@@ -117,7 +117,7 @@ public final class CalibrateCommand extends CliCommand {
         for (int i = 1; i < at.length; i++) {
             Measured m = at[i];
             shared.add(new Host.Level(m.ranks(), m.threads(), m.bandwidth(), m.rate(), new ConvTable(m.timings()),
-                    m.layerRates()));
+                    m.layerRates(), m.sync()));
         }
         List<ConvTiming> timings = alone.timings();
         double bw = alone.bandwidth();
@@ -146,6 +146,9 @@ public final class CalibrateCommand extends CliCommand {
         src.put("conv_table", how + ": minimum of " + Calibration.REPEATS + " runs after a warm-up");
         src.put("host.cores", "the JVM's available processors on this machine");
         src.put("host.threads_per_rank", "threads of the lone rank of the profile's own numbers");
+        src.put("host.shared.sync_s", "mean extra time per round of " + LayerCalibration.SYNC_ROUNDS
+                + " batch-norm forwards (" + LayerCalibration.CHANNELS + "x" + LayerCalibration.SYNC_SIDE + "x"
+                + LayerCalibration.SYNC_SIDE + ") with an allreduce after each, against none, all ranks at once");
         src.put("host.shared", "the same measurements with 2, 4, ... and --ranks ranks running the same kernels "
                 + "at once, each on its own tensors and threads; a run lasts from the first rank's start to the last "
                 + "rank's end");
@@ -162,8 +165,9 @@ public final class CalibrateCommand extends CliCommand {
         for (int i = 1; i < at.length; i++) {
             Measured m = at[i];
             out().printf("%d ranks at once, %d thread(s) each, per rank: conv rate %.2f GFLOP/s, memory bandwidth "
-                    + "%.2f GB/s; conv time x%.2f, layer time x%.2f (medians) of 1 rank with %d thread(s)%n",
-                    m.ranks(), m.threads(), m.rate() / 1e9, m.bandwidth() / 1e9,
+                    + "%.2f GB/s, exchange wait %.2f ms; conv time x%.2f, layer time x%.2f (medians) of 1 rank "
+                    + "with %d thread(s)%n", m.ranks(), m.threads(), m.rate() / 1e9, m.bandwidth() / 1e9,
+                    m.sync() * 1e3,
                     medianRatio(convSeconds(m.timings()), convSeconds(timings)),
                     medianRatio(inverse(m.layerRates()), inverse(layerRates)), threadsAlone);
         }
@@ -172,7 +176,7 @@ public final class CalibrateCommand extends CliCommand {
 
     /** What one level of sharing measured: {@code ranks} ranks at once, {@code threads} threads each. */
     private record Measured(int ranks, int threads, List<ConvTiming> timings, Map<String, Double> layerRates,
-            double bandwidth, double rate) {
+            double bandwidth, double rate, double sync) {
     }
 
     private Measured measure(int k, int t, List<Calibration.ConvConfig> configs, int[] sides, Bar bar) {
@@ -192,7 +196,8 @@ public final class CalibrateCommand extends CliCommand {
             }
         }
         Map<String, Double> rates = LayerCalibration.measure(new Threads(t), k, layerSizes, w -> bar.step(tag + w));
-        return new Measured(k, t, timings, rates, bw, Calibration.achievedRate(timings));
+        double sync = LayerCalibration.syncSeconds(new Threads(t), k);
+        return new Measured(k, t, timings, rates, bw, Calibration.achievedRate(timings), sync);
     }
 
     /** Rank counts timed at once: 1, the powers of two below {@code ranks}, and {@code ranks}. */

@@ -41,6 +41,7 @@ public final class CostModel {
     private final Map<Grid, boolean[]> crossNode = new HashMap<>();
     private final Map<String, Halos.DimHalo> haloCache = new HashMap<>();
     private final long params;
+    private final double sync;
 
     /** A model with {@link CostOptions#DEFAULT} options. */
     public CostModel(NetworkSpec net, TensorShape input, MachineProfile machine, int ranks) {
@@ -55,7 +56,9 @@ public final class CostModel {
         this.net = net;
         this.input = input;
         // ranks of one node share its host's cores (a no-op for profiles with a device per rank)
-        this.machine = machine.sharedBy(Math.min(ranks, machine.ranksPerNode()), options.threadsPerRank());
+        int onHost = Math.min(ranks, machine.ranksPerNode());
+        this.sync = machine.syncSeconds(onHost, options.threadsPerRank());
+        this.machine = machine.sharedBy(onHost, options.threadsPerRank());
         this.ranks = ranks;
         this.options = options;
         this.grids = Grid.factorizations(ranks);
@@ -168,6 +171,14 @@ public final class CostModel {
             cache[layer][gi] = c;
         }
         return c;
+    }
+
+    /**
+     * What one exchange (a collective, a halo exchange) costs a rank beyond its messages while the ranks share a
+     * host's cores ({@link MachineProfile#syncSeconds}); 0 with a device per rank.
+     */
+    public double syncSeconds() {
+        return sync;
     }
 
     /** Input shapes of a layer. */

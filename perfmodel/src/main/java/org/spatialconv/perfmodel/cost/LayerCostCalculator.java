@@ -73,6 +73,7 @@ final class LayerCostCalculator {
         double bwdData;
         double bwdFilter = 0;
         double collective = 0;
+        int exchanges = 0; // passes that wait for peers: each costs the host's sync time when ranks share cores
         long scratch = (inLocal + outLocal) * FLOAT;
         if (spec instanceof ConvSpec c) {
             double flops = 2.0 * nl * c.outChannels() * hl * wl * (in.c() / c.groups()) * c.kernel().h()
@@ -107,10 +108,16 @@ final class LayerCostCalculator {
             if (spec instanceof BatchNormSpec) {
                 collective = 2 * (m.options().globalBatchNorm() ? m.allreduce(2L * in.c() * FLOAT)
                         : m.allreduce(2L * in.c() * FLOAT, g.h() * g.w(), crossH || crossW));
+                exchanges = collective > 0 ? 2 : 0; // statistics forward, gradient sums backward
             } else if (spec instanceof LossSpec) {
                 collective = m.allreduce(FLOAT);
+                exchanges = collective > 0 ? 1 : 0;
             }
         }
+        if (halo > 0) {
+            exchanges += 2; // fetch forward, push the halo gradient back backward
+        }
+        collective += exchanges * m.syncSeconds();
         double fwd = overlap(fwdC, halo, interior, strips, overhead);
         double bwd = overlap(bwdData, halo, interior, strips, overhead) + bwdFilter;
         long grad = CostModel.hasWeights(spec) ? spec.paramCount(ins) * FLOAT : 0;

@@ -42,16 +42,19 @@ public record Host(int cores, int threadsPerRank, List<Level> levels) {
      * @param peakFlops       median achieved forward conv rate of one rank, FLOP/s (as {@code device.peak_flops})
      * @param convTable       conv timings of one rank
      * @param layerRates      memory-bound layer rates of one rank (as {@link MachineProfile#layerRates})
+     * @param syncS           what one exchange (allreduce, halo) costs a rank beyond its messages while all these
+     *                        ranks are busy: waiting for peers that share the cores to be scheduled, seconds
      */
     public record Level(int ranks, int threadsPerRank, double memoryBandwidth, double peakFlops,
-            ConvTable convTable, Map<String, Double> layerRates) {
+            ConvTable convTable, Map<String, Double> layerRates, double syncS) {
         /** @throws IllegalArgumentException if a value is out of range */
         public Level {
             if (ranks < 2 || threadsPerRank < 1 || !(memoryBandwidth > 0) || !(peakFlops > 0)
-                    || Double.isInfinite(memoryBandwidth) || Double.isInfinite(peakFlops)) {
+                    || Double.isInfinite(memoryBandwidth) || Double.isInfinite(peakFlops) || !(syncS >= 0)
+                    || Double.isInfinite(syncS)) {
                 throw new IllegalArgumentException("host level: ranks must be >= 2, threads >= 1, bandwidth and "
-                        + "peak_flops positive (got " + ranks + ", " + threadsPerRank + ", " + memoryBandwidth
-                        + ", " + peakFlops + ")");
+                        + "peak_flops positive, sync_s >= 0 (got " + ranks + ", " + threadsPerRank + ", "
+                        + memoryBandwidth + ", " + peakFlops + ", " + syncS + ")");
             }
             convTable = convTable == null ? ConvTable.EMPTY : convTable;
             layerRates = Map.copyOf(layerRates);

@@ -17,6 +17,7 @@ import org.spatialconv.conv.layers.Losses;
 import org.spatialconv.conv.layers.Pooling;
 import org.spatialconv.conv.layers.Threads;
 import org.spatialconv.conv.layers.Upsample;
+import org.spatialconv.decomposition.net.LocalRanks;
 
 /**
  * Measures the engine's own memory-bound layer kernels (the {@code org.spatialconv.conv.layers} code the trainer
@@ -32,6 +33,11 @@ public final class LayerCalibration {
     public static final int CHANNELS = 16;
     /** Classes of the timed softmax cross-entropy (a two-class segmentation head, as meshnet's). */
     public static final int CE_CLASSES = 2;
+    /** Side of the batch norm that {@link #syncSeconds} runs between exchanges. */
+    public static final int SYNC_SIDE = 256;
+    /** Rounds of work and exchange per timing in {@link #syncSeconds}. */
+    public static final int SYNC_ROUNDS = 20;
+    private static final java.time.Duration SYNC_TIMEOUT = java.time.Duration.ofMinutes(5);
     /** Default square output sides timed per class. */
     public static final List<Integer> DEFAULT_SIDES = List.of(64, 128, 256, 512);
     private static final float SLOPE = 0.01f;
@@ -86,6 +92,50 @@ public final class LayerCalibration {
         Map<String, Double> rates = new LinkedHashMap<>();
         sums.forEach((k, v) -> rates.put(k, v[0] / Math.max(v[1], 1e-9)));
         return rates;
+    }
+
+    /**
+     * What an exchange costs one rank while {@code ranks} ranks are busy at once, seconds: every rank runs
+     * {@link #SYNC_ROUNDS} batch-norm forwards ({@link #CHANNELS} channels at {@link #SYNC_SIDE}², a few
+     * milliseconds) with and without an allreduce of its statistics after each, as the engine's batch norm does;
+     * the difference of the ranks' mean time per round (best of {@link Calibration#REPEATS}, clipped at 0). With more
+     * ranks than cores, a rank that arrives first waits until the others have been scheduled. 0 for one rank.
+     */
+    public static double syncSeconds(Threads threads, int ranks) {
+        if (ranks < 2) {
+            return 0;
+        }
+        List<Runnable> work = new ArrayList<>();
+        for (int r = 0; r < ranks; r++) {
+            work.add(batchNorm(threads, SYNC_SIDE).fwd());
+        }
+        return Math.max(0, perRound(work, true) - perRound(work, false));
+    }
+
+    /** Best over repeats of the ranks' mean time per round of their work, with or without an allreduce after it. */
+    private static double perRound(List<Runnable> work, boolean sync) {
+        int k = work.size();
+        double best = Double.MAX_VALUE;
+        for (int rep = 0; rep <= Calibration.REPEATS; rep++) {
+            double[] perRank = new double[k];
+            LocalRanks.run(k, SYNC_TIMEOUT, ex -> {
+                double[] stats = new double[2 * CHANNELS];
+                ex.allreduce(stats); // start together
+                long t0 = System.nanoTime();
+                for (int i = 0; i < SYNC_ROUNDS; i++) {
+                    work.get(ex.rank()).run();
+                    if (sync) {
+                        ex.allreduce(stats);
+                    }
+                }
+                perRank[ex.rank()] = (System.nanoTime() - t0) / 1e9 / SYNC_ROUNDS;
+                return null;
+            });
+            if (rep > 0) { // the first is a warm-up
+                best = Math.min(best, java.util.Arrays.stream(perRank).average().orElseThrow());
+            }
+        }
+        return best;
     }
 
     /**

@@ -78,6 +78,36 @@ public record MachineProfile(String name, String description, boolean measured, 
                 layerRates, host);
     }
 
+    /**
+     * What one exchange costs a rank beyond its messages when {@code ranks} ranks share the host, {@code threads}
+     * threads each (0: the default): the {@code sync_s} of the level {@link #sharedBy} uses, as measured; 0 for a
+     * lone rank and for profiles without a host.
+     */
+    public double syncSeconds(int ranks, int threads) {
+        if (host == null) {
+            return 0;
+        }
+        Host.Level l = level(ranks, threads == 0 ? host.defaultThreads(ranks) : threads);
+        return l == null ? 0 : l.syncS();
+    }
+
+    /**
+     * The measured level for {@code ranks} ranks of {@code t} threads: the one with the most ranks not above
+     * {@code ranks}, among those the closest thread count; null for the lone rank of the profile's own numbers.
+     */
+    private Host.Level level(int ranks, int t) {
+        Host.Level best = null;
+        for (Host.Level l : host.levels()) {
+            int bestRanks = best == null ? 1 : best.ranks();
+            int bestThreads = best == null ? host.threadsPerRank() : best.threadsPerRank();
+            if (l.ranks() <= ranks && (l.ranks() > bestRanks || l.ranks() == bestRanks
+                    && Math.abs(l.threadsPerRank() - t) < Math.abs(bestThreads - t))) {
+                best = l;
+            }
+        }
+        return best;
+    }
+
     /** The same profile with another host (null: a device per rank). */
     public MachineProfile withHost(Host h) {
         return new MachineProfile(name, description, measured, device, intra, inter, ranksPerNode, convTable,
@@ -102,15 +132,7 @@ public record MachineProfile(String name, String description, boolean measured, 
                     + threads);
         }
         int t = threads == 0 ? host.defaultThreads(ranks) : threads;
-        Host.Level best = null; // null: the lone rank this profile's own numbers describe
-        for (Host.Level l : host.levels()) {
-            int bestRanks = best == null ? 1 : best.ranks();
-            int bestThreads = best == null ? host.threadsPerRank() : best.threadsPerRank();
-            if (l.ranks() <= ranks && (l.ranks() > bestRanks || l.ranks() == bestRanks
-                    && Math.abs(l.threadsPerRank() - t) < Math.abs(bestThreads - t))) {
-                best = l;
-            }
-        }
+        Host.Level best = level(ranks, t);
         double scale = host.idealSlowdown(ranks, t) / (best == null
                 ? host.idealSlowdown(1, host.threadsPerRank()) : host.idealSlowdown(best.ranks(),
                 best.threadsPerRank()));

@@ -183,7 +183,7 @@ public final class Profiles {
                 try {
                     levels.add(new Host.Level(l.requiredInt("ranks"), l.requiredInt("threads_per_rank"),
                             l.requiredNumber("memory_bandwidth"), l.requiredNumber("peak_flops"), convTable(l, w),
-                            layerRates(l)));
+                            layerRates(l), l.requiredNumber("sync_s")));
                 } catch (IllegalArgumentException e) {
                     throw e.getMessage().startsWith(w) ? e : l.error(e.getMessage());
                 }
@@ -251,6 +251,7 @@ public final class Profiles {
                 o.put("threads_per_rank", l.threadsPerRank());
                 o.put("memory_bandwidth", l.memoryBandwidth());
                 o.put("peak_flops", l.peakFlops());
+                o.put("sync_s", l.syncS());
                 putTable(o, l.convTable(), l.layerRates());
             }
         }

@@ -30,6 +30,8 @@ class HostSharingTest {
     private static final double FOUR_S = 7e-3;
     private static final double RELU_ALONE = 8e9;
     private static final double RELU_TWO = 2e9;
+    private static final double SYNC_TWO = 1e-4;
+    private static final double SYNC_FOUR = 4e-3;
 
     private static void close(double expected, double actual) {
         assertEquals(expected, actual, Math.abs(expected) * REL);
@@ -46,8 +48,9 @@ class HostSharingTest {
                 base.ranksPerNode(), base.convTable(), base.sources(), Map.of("activation.fwd", RELU_ALONE));
         return base.withHost(new Host(2, 2, List.of(
                 new Host.Level(2, 1, TestMachines.MEM_BW / 2, TestMachines.RATE / 3, table(TWO_S),
-                        Map.of("activation.fwd", RELU_TWO)),
-                new Host.Level(4, 1, TestMachines.MEM_BW / 5, TestMachines.RATE / 7, table(FOUR_S), Map.of()))));
+                        Map.of("activation.fwd", RELU_TWO), SYNC_TWO),
+                new Host.Level(4, 1, TestMachines.MEM_BW / 5, TestMachines.RATE / 7, table(FOUR_S), Map.of(),
+                        SYNC_FOUR))));
     }
 
     @Test
@@ -105,6 +108,10 @@ class HostSharingTest {
         Grid rows = new Grid(1, 2, 1);
         CostModel two = new CostModel(net, in, host(), 2);
         close(TWO_S, two.layer(0, rows).fwdCompute()); // the level-2 table at 4x8 local outputs
+        // the conv exchanges halos forward and backward: two waits for the peers, the level's sync time each
+        close(2 * SYNC_TWO, two.layer(0, rows).collective());
+        close(0, two.layer(1, rows).collective()); // relu exchanges nothing
+        close(0, new CostModel(net, in, host(), 1).layer(0, Grid.samples(1)).collective());
         double relu = 2.0 * 4 * 4 * 8 * 4; // read 4x4x8 floats, write as many
         close(relu / RELU_TWO, two.layer(1, rows).fwdCompute());
         // told 2 threads per rank (validate --threads 2): level 2 carried to 2 threads, same slowdown here
@@ -113,6 +120,9 @@ class HostSharingTest {
         // a node of 4 ranks holds at most 4: 8 ranks are two hosts of 4, at the level-4 rate
         CostModel eight = new CostModel(net, new TensorShape(1, 2, 16, 16), host(), 8);
         close(FOUR_S, eight.layer(0, new Grid(1, 4, 2)).fwdCompute());
+        close(SYNC_FOUR, host().syncSeconds(8, 0)); // the level used, as measured
+        close(0, host().syncSeconds(1, 0));
+        close(0, Profiles.builtIn("lassen").syncSeconds(4, 0));
     }
 
     @Test
@@ -125,6 +135,7 @@ class HostSharingTest {
         Host.Level l = back.host().levels().get(0);
         assertEquals(2, l.ranks());
         close(TestMachines.RATE / 3, l.peakFlops());
+        close(SYNC_TWO, l.syncS());
         assertEquals(p.host().levels().get(0).convTable().entries(), l.convTable().entries());
         assertEquals(Map.of("activation.fwd", RELU_TWO), l.layerRates());
         close(TWO_S, back.sharedBy(2, 0).convTable().seconds(KEY, 32));

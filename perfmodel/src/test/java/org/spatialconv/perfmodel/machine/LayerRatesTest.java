@@ -30,6 +30,10 @@ class LayerRatesTest {
         Map<String, Double> two = LayerCalibration.measure(Threads.ONE, 2, List.of(8), s -> { });
         assertEquals(r.keySet(), two.keySet());
         assertTrue(two.values().stream().allMatch(v -> v > 0 && !v.isInfinite()), two.toString());
+        // an exchange among busy ranks: nothing to wait for alone, a finite non-negative wait for two
+        assertEquals(0.0, LayerCalibration.syncSeconds(Threads.ONE, 1));
+        double sync = LayerCalibration.syncSeconds(Threads.ONE, 2);
+        assertTrue(sync >= 0 && sync < 1, "sync " + sync);
         assertThrows(IllegalArgumentException.class, () -> LayerCalibration.measure(Threads.ONE, List.of(7),
                 s -> { }));
     }
