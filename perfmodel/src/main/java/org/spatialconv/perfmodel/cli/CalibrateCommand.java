@@ -14,6 +14,7 @@ import org.spatialconv.perfmodel.machine.Calibration;
 import org.spatialconv.perfmodel.machine.ConvTable;
 import org.spatialconv.perfmodel.machine.ConvTiming;
 import org.spatialconv.perfmodel.machine.Device;
+import org.spatialconv.perfmodel.machine.Host;
 import org.spatialconv.perfmodel.machine.LayerCalibration;
 import org.spatialconv.perfmodel.machine.Link;
 import org.spatialconv.perfmodel.machine.MachineProfile;
@@ -37,12 +38,14 @@ public final class CalibrateCommand extends CliCommand {
     String backend;
 
     @Option(names = "--ranks", defaultValue = "1", paramLabel = "R",
-            description = "Ranks this machine will run; memory is divided among them. Default: ${DEFAULT-VALUE}.")
+            description = "Ranks this machine will run: memory is divided among them, and every timing is also "
+                    + "taken with 2, 4, ... and R ranks running at once. Default: ${DEFAULT-VALUE}.")
     int ranks;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
-            description = "Backend threads per rank while timing. Default: ${DEFAULT-VALUE}.")
-    int threads;
+    @Option(names = "--threads", paramLabel = "T",
+            description = "Backend threads per rank while timing (default: cores / ranks running at once, at "
+                    + "least 1, as train and validate choose).")
+    Integer threads;
 
     @Option(names = "--models", defaultValue = "meshnet,unet", split = ",", paramLabel = "M[,M...]",
             description = "Models whose conv configurations are timed. Default: ${DEFAULT-VALUE}.")
@@ -67,7 +70,7 @@ public final class CalibrateCommand extends CliCommand {
 
     @Override
     protected int execute() throws Exception {
-        if (ranks < 1 || threads < 1) {
+        if (ranks < 1 || threads != null && threads < 1) {
             throw new UserException("--ranks and --threads must be >= 1");
         }
         if (sizes.isEmpty() || sizes.stream().anyMatch(s -> s < 1)) {
@@ -91,28 +94,40 @@ public final class CalibrateCommand extends CliCommand {
         }
         List<Calibration.ConvConfig> configs = Calibration.convConfigs(nets, inputs);
         int[] sides = Calibration.sides(sizes);
-        Backend b;
         try {
-            b = Backends.create(backend, BackendOptions.threads(threads));
+            Backends.create(backend, BackendOptions.threads(1)).close(); // a bad backend fails before any timing
         } catch (RuntimeException | LinkageError e) {
             throw new UserException("backend '" + backend + "': " + e.getMessage(), e);
         }
-        int total = configs.size() * sides.length + layerSizes.size() + 2;
+        int cores = Runtime.getRuntime().availableProcessors();
+        int[] levels = levels(ranks);
+        int total = levels.length * (configs.size() * sides.length + layerSizes.size() + 1) + 1;
         Bar bar = new Bar(err(), total);
-        bar.step("memory bandwidth");
-        double bw = Calibration.memoryBandwidth();
-        List<ConvTiming> timings;
-        try (b) {
-            timings = Calibration.convTimings(b, configs, sides, maxGflop * 1e9, bar::step);
+        Measured[] at = new Measured[levels.length];
+        for (int i = 0; i < levels.length; i++) {
+            int k = levels[i];
+            int t = threads != null ? threads : Math.max(1, cores / k);
+            at[i] = measure(k, t, configs, sides, bar);
         }
-        Map<String, Double> layerRates = LayerCalibration.measure(new Threads(threads), layerSizes, bar::step);
         bar.step("in-JVM exchange alpha/beta");
         double[] link = Calibration.inJvmLink();
         bar.finish();
-        double rate = Calibration.achievedRate(timings);
+        Measured alone = at[0];
+        List<Host.Level> shared = new ArrayList<>();
+        for (int i = 1; i < at.length; i++) {
+            Measured m = at[i];
+            shared.add(new Host.Level(m.ranks(), m.threads(), m.bandwidth(), m.rate(), new ConvTable(m.timings()),
+                    m.layerRates(), m.sync()));
+        }
+        List<ConvTiming> timings = alone.timings();
+        double bw = alone.bandwidth();
+        double rate = alone.rate();
+        Map<String, Double> layerRates = alone.layerRates();
         long memory = Runtime.getRuntime().maxMemory() / ranks;
+        int threadsAlone = alone.threads();
         Map<String, String> src = new LinkedHashMap<>();
-        String how = "measured by 'spatialconv calibrate --backend " + backend + " --threads " + threads + "'";
+        String how = "measured by 'spatialconv calibrate --backend " + backend + " --ranks " + ranks
+                + "' (1 rank, " + threadsAlone + " thread(s))";
         src.put("ranks_per_node", "--ranks " + ranks + ": all ranks in one JVM on this machine");
         src.put("device.memory_bytes", "JVM max heap / ranks (" + how + ")");
         src.put("device.reserved_bytes", "assumption: 10% of the heap share for JVM and buffers");
@@ -129,16 +144,100 @@ public final class CalibrateCommand extends CliCommand {
                 + layerSizes + ", minimum of " + Calibration.REPEATS + " runs after a warm-up; bytes/s of the "
                 + "cost model's modelled traffic per layer class and pass");
         src.put("conv_table", how + ": minimum of " + Calibration.REPEATS + " runs after a warm-up");
-        MachineProfile p = new MachineProfile("calibrated-" + backend, "measured on this machine, " + threads
-                + " thread(s) per rank", true, new Device(backend + " x" + threads + " threads", memory,
-                memory / 10, bw, Double.isNaN(rate) ? 1e10 : rate, 1.0, 2e-5), new Link(link[0], link[1]),
-                new Link(link[0], link[1]), ranks, new ConvTable(timings), src, layerRates);
+        src.put("host.cores", "the JVM's available processors on this machine");
+        src.put("host.threads_per_rank", "threads of the lone rank of the profile's own numbers");
+        src.put("host.shared.sync_s", "mean extra time per round of " + LayerCalibration.SYNC_ROUNDS
+                + " batch-norm forwards (" + LayerCalibration.CHANNELS + "x" + LayerCalibration.SYNC_SIDE + "x"
+                + LayerCalibration.SYNC_SIDE + ") with an allreduce after each, against none, all ranks at once");
+        src.put("host.shared", "the same measurements with 2, 4, ... and --ranks ranks running the same kernels "
+                + "at once, each on its own tensors and threads; a run lasts from the first rank's start to the last "
+                + "rank's end");
+        MachineProfile p = new MachineProfile("calibrated-" + backend, "measured on this machine (" + cores
+                + " cores, " + ranks + " rank(s))", true, new Device(backend + " x" + threadsAlone + " threads",
+                memory, memory / 10, bw, Double.isNaN(rate) ? 1e10 : rate, 1.0, 2e-5), new Link(link[0], link[1]),
+                new Link(link[0], link[1]), ranks, new ConvTable(timings), src, layerRates,
+                new Host(cores, threadsAlone, shared));
         AtomicFiles.write(out, tmp -> Profiles.write(p, tmp));
         out().printf("wrote %s: %d conv timings, memory bandwidth %.2f GB/s, conv rate %.2f GFLOP/s, "
                 + "in-JVM alpha %.1f us, bandwidth %.2f GB/s%n", out, timings.size(), bw / 1e9, rate / 1e9,
                 link[0] * 1e6, link[1] / 1e9);
         layerRates.forEach((k, v) -> out().printf("  layer rate %-22s %7.2f GB/s%n", k, v / 1e9));
+        for (int i = 1; i < at.length; i++) {
+            Measured m = at[i];
+            out().printf("%d ranks at once, %d thread(s) each, per rank: conv rate %.2f GFLOP/s, memory bandwidth "
+                    + "%.2f GB/s, exchange wait %.2f ms; conv time x%.2f, layer time x%.2f (medians) of 1 rank "
+                    + "with %d thread(s)%n", m.ranks(), m.threads(), m.rate() / 1e9, m.bandwidth() / 1e9,
+                    m.sync() * 1e3,
+                    medianRatio(convSeconds(m.timings()), convSeconds(timings)),
+                    medianRatio(inverse(m.layerRates()), inverse(layerRates)), threadsAlone);
+        }
         return 0;
+    }
+
+    /** What one level of sharing measured: {@code ranks} ranks at once, {@code threads} threads each. */
+    private record Measured(int ranks, int threads, List<ConvTiming> timings, Map<String, Double> layerRates,
+            double bandwidth, double rate, double sync) {
+    }
+
+    private Measured measure(int k, int t, List<Calibration.ConvConfig> configs, int[] sides, Bar bar) {
+        String tag = k == 1 ? "" : "[" + k + " ranks] ";
+        bar.step(tag + "memory bandwidth");
+        double bw = Calibration.memoryBandwidth(k);
+        List<Backend> backends = new ArrayList<>();
+        List<ConvTiming> timings;
+        try {
+            for (int r = 0; r < k; r++) {
+                backends.add(Backends.create(backend, BackendOptions.threads(t)));
+            }
+            timings = Calibration.convTimings(backends, configs, sides, maxGflop * 1e9, w -> bar.step(tag + w));
+        } finally {
+            for (Backend b : backends) {
+                b.close();
+            }
+        }
+        Map<String, Double> rates = LayerCalibration.measure(new Threads(t), k, layerSizes, w -> bar.step(tag + w));
+        double sync = LayerCalibration.syncSeconds(new Threads(t), k);
+        return new Measured(k, t, timings, rates, bw, Calibration.achievedRate(timings), sync);
+    }
+
+    /** Rank counts timed at once: 1, the powers of two below {@code ranks}, and {@code ranks}. */
+    static int[] levels(int ranks) {
+        List<Integer> out = new ArrayList<>();
+        for (int k = 1; k < ranks; k *= 2) {
+            out.add(k);
+        }
+        out.add(ranks);
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static Map<String, Double> convSeconds(List<ConvTiming> timings) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (ConvTiming t : timings) {
+            m.put(t.key() + "@" + t.pixels(), t.seconds());
+        }
+        return m;
+    }
+
+    private static Map<String, Double> inverse(Map<String, Double> rates) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        rates.forEach((k, v) -> m.put(k, 1 / v));
+        return m;
+    }
+
+    /** Median over the keys both have of {@code a / base}; NaN if none. */
+    private static double medianRatio(Map<String, Double> a, Map<String, Double> base) {
+        List<Double> r = new ArrayList<>();
+        a.forEach((k, v) -> {
+            Double b = base.get(k);
+            if (b != null) {
+                r.add(v / b);
+            }
+        });
+        if (r.isEmpty()) {
+            return Double.NaN;
+        }
+        r.sort(Double::compare);
+        return r.get(r.size() / 2);
     }
 
     /** A text progress bar on standard error. */

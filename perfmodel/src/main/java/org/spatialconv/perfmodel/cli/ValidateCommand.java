@@ -49,8 +49,9 @@ public final class ValidateCommand extends CliCommand {
             description = "Profile from 'calibrate' (default: ${DEFAULT-VALUE}, not measured).")
     String machine;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "T", description = "Kernel threads per rank.")
-    int threads;
+    @Option(names = "--threads", paramLabel = "T",
+            description = "Kernel threads per rank (default: cores / ranks, at least 1, as train).")
+    Integer threads;
 
     @Option(names = "--steps", defaultValue = "3", paramLabel = "S",
             description = "Steps; the first is a warm-up when S > 1. Default: ${DEFAULT-VALUE}.")
@@ -61,13 +62,17 @@ public final class ValidateCommand extends CliCommand {
 
     @Override
     protected int execute() throws Exception {
-        if (ranks < 1 || threads < 1 || steps < 1) {
+        if (ranks < 1 || threads != null && threads < 1 || steps < 1) {
             throw new UserException("--ranks, --threads and --steps must be >= 1");
         }
+        int tpr = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / ranks);
         PlanCommand.checkOutput(json, "--json");
         PlanCommand.Setup s = PlanCommand.Setup.of(model, sample, batch, machine, null, "sgd", "global");
-        // the engine needs at least one sample per sample part, so the planner may not idle ranks here
-        CostModel m = new CostModel(s.net(), s.input(), s.machine(), ranks, s.options().withIdleRanks(false));
+        // the engine needs at least one sample per sample part, so the planner may not idle ranks here; the
+        // model is told the threads each rank runs with (it matters where ranks share a host's cores) and prices
+        // the trainer's own step after backward (not overlapped) instead of a bucketed, overlapped allreduce
+        CostModel m = new CostModel(s.net(), s.input(), s.machine(), ranks,
+                s.options().withIdleRanks(false).withThreadsPerRank(tpr).withTrainerStep(true));
         Plan predicted;
         java.util.Map<String, int[]> layerGrids = new java.util.HashMap<>();
         Grid g;
@@ -94,7 +99,7 @@ public final class ValidateCommand extends CliCommand {
             layerGrids.put(l.name(), new int[] {lg.n(), lg.h(), lg.w()});
         }
         TrainConfig cfg = new TrainConfig(s.net(), s.input().h(), s.input().w(), batch,
-                new int[] {g.n(), g.h(), g.w()}, steps, 1, threads, "sgd", 1e-3, 10, layerGrids);
+                new int[] {g.n(), g.h(), g.w()}, steps, 1, tpr, "sgd", 1e-3, 10, layerGrids);
         TrainResult r;
         try {
             r = Trainer.run(cfg, step -> err().printf(Locale.ROOT, "\rvalidate: step %d/%d", step + 1, steps));
@@ -108,50 +113,46 @@ public final class ValidateCommand extends CliCommand {
         double measured = timed[timed.length / 2];
         double pred = predicted.iterationSeconds();
         java.util.Map<String, Double> layerMeasured = new java.util.HashMap<>();
+        java.util.Map<String, Double> layerMean = new java.util.HashMap<>();
         r.layerSeconds().forEach((name, v) -> layerMeasured.put(name, median(v, steps)));
-        out().printf(Locale.ROOT, "%-28s %-10s %12s %12s %8s%n", "layer", "grid", "predicted ms", "measured ms",
-                "error");
-        double[] errs = new double[predicted.layers().size()];
-        int ne = 0;
+        r.layerMeanSeconds().forEach((name, v) -> layerMean.put(name, median(v, steps)));
+        out().printf(Locale.ROOT, "%-28s %-10s %12s %12s %8s %12s %8s%n", "layer", "grid", "predicted ms",
+                "measured ms", "error", "mean ms", "error");
         for (LayerPlan l : predicted.layers()) {
-            Double lm = layerMeasured.get(l.name());
-            String meas = lm == null ? "-" : String.format(Locale.ROOT, "%.3f", lm * 1e3);
-            String e = "-";
-            if (lm != null && lm > 0) {
-                errs[ne++] = Math.abs(l.seconds() - lm) / lm;
-                e = String.format(Locale.ROOT, "%+.1f%%", (l.seconds() - lm) / lm * 100);
-            }
-            out().printf(Locale.ROOT, "%-28s %-10s %12.3f %12s %8s%n", l.name(), l.cost().grid(), l.seconds() * 1e3,
-                    meas, e);
+            out().printf(Locale.ROOT, "%-28s %-10s %12.3f %s %s%n", l.name(), l.cost().grid(), l.seconds() * 1e3,
+                    cell(l.seconds(), layerMeasured.get(l.name())), cell(l.seconds(), layerMean.get(l.name())));
         }
-        double[] es = Arrays.copyOf(errs, ne);
-        Arrays.sort(es);
-        double medianLayerError = ne == 0 ? Double.NaN : es[ne / 2];
-        out().printf(Locale.ROOT, "layers: median |predicted - measured| / measured %.1f%% over %d layers%n",
-                medianLayerError * 100, ne);
-        out().printf(Locale.ROOT, "iteration (input grid %s): predicted %.1f ms, measured %.1f ms (median of %d), "
-                + "error %+.1f%%%n", g, pred * 1e3, measured * 1e3, timed.length, (pred - measured) / measured * 100);
+        double medianLayerError = medianError(predicted, layerMeasured);
+        double medianMeanError = medianError(predicted, layerMean);
+        out().printf(Locale.ROOT, "layers: median |predicted - measured| / measured %.1f%% (largest over ranks), "
+                + "%.1f%% (mean over ranks) over %d layers%n", medianLayerError * 100, medianMeanError * 100,
+                predicted.layers().size());
+        out().printf(Locale.ROOT, "iteration (input grid %s, %d ranks x %d threads): predicted %.1f ms, measured "
+                + "%.1f ms (median of %d), error %+.1f%%%n", g, ranks, tpr, pred * 1e3, measured * 1e3, timed.length,
+                (pred - measured) / measured * 100);
         out().printf(Locale.ROOT, "memory per rank: predicted %.1f MiB, measured peak heap %.1f MiB%n",
                 predicted.memoryBytesPerRank() / 1048576.0, r.peakBytesPerRank() / 1048576.0);
         if (json != null) {
             ObjectNode root = PlanReport.MAPPER.createObjectNode();
             root.put("grid", g.toString());
+            root.put("threads_per_rank", tpr);
             ArrayNode layers = root.putArray("layers");
             for (LayerPlan l : predicted.layers()) {
                 ObjectNode o = layers.addObject();
                 o.put("name", l.name());
                 o.put("predicted_ms", l.seconds() * 1e3);
-                Double lm = layerMeasured.get(l.name());
-                if (lm == null) {
-                    o.putNull("measured_ms");
-                } else {
-                    o.put("measured_ms", lm * 1e3);
-                }
+                putMs(o, "measured_ms", layerMeasured.get(l.name()));
+                putMs(o, "measured_mean_ms", layerMean.get(l.name()));
             }
             root.put("median_layer_error", medianLayerError);
+            root.put("median_layer_error_mean", medianMeanError);
             ObjectNode it = root.putObject("iteration");
             it.put("predicted_ms", pred * 1e3);
             it.put("measured_ms", measured * 1e3);
+            ArrayNode st = it.putArray("steps_ms");
+            for (double v : t) {
+                st.add(v * 1e3);
+            }
             ObjectNode mem = root.putObject("memory");
             mem.put("predicted_bytes_per_rank", predicted.memoryBytesPerRank());
             mem.put("measured_peak_bytes_per_rank", r.peakBytesPerRank());
@@ -159,6 +160,30 @@ public final class ValidateCommand extends CliCommand {
             AtomicFiles.write(json, tmp -> Files.writeString(tmp, text));
         }
         return 0;
+    }
+
+    /** "measured ms" and "error" columns for one measured time (dashes if there is none). */
+    private static String cell(double predicted, Double measured) {
+        if (measured == null || !(measured > 0)) {
+            return String.format(Locale.ROOT, "%12s %8s", "-", "-");
+        }
+        return String.format(Locale.ROOT, "%12.3f %+7.1f%%", measured * 1e3, (predicted - measured) / measured * 100);
+    }
+
+    /** Median over the measured layers of |predicted - measured| / measured (upper median); NaN if none. */
+    private static double medianError(Plan p, java.util.Map<String, Double> measured) {
+        double[] errs = p.layers().stream().filter(l -> measured.get(l.name()) != null && measured.get(l.name()) > 0)
+                .mapToDouble(l -> Math.abs(l.seconds() - measured.get(l.name())) / measured.get(l.name())).sorted()
+                .toArray();
+        return errs.length == 0 ? Double.NaN : errs[errs.length / 2];
+    }
+
+    private static void putMs(ObjectNode o, String key, Double seconds) {
+        if (seconds == null) {
+            o.putNull(key);
+        } else {
+            o.put(key, seconds * 1e3);
+        }
     }
 
     /** Median of the timed steps (all but the warm-up first when there are several). */

@@ -41,6 +41,7 @@ public final class CostModel {
     private final Map<Grid, boolean[]> crossNode = new HashMap<>();
     private final Map<String, Halos.DimHalo> haloCache = new HashMap<>();
     private final long params;
+    private final double sync;
 
     /** A model with {@link CostOptions#DEFAULT} options. */
     public CostModel(NetworkSpec net, TensorShape input, MachineProfile machine, int ranks) {
@@ -54,7 +55,10 @@ public final class CostModel {
         }
         this.net = net;
         this.input = input;
-        this.machine = machine;
+        // ranks of one node share its host's cores (a no-op for profiles with a device per rank)
+        int onHost = Math.min(ranks, machine.ranksPerNode());
+        this.sync = machine.syncSeconds(onHost, options.threadsPerRank());
+        this.machine = machine.sharedBy(onHost, options.threadsPerRank());
         this.ranks = ranks;
         this.options = options;
         this.grids = Grid.factorizations(ranks);
@@ -77,6 +81,10 @@ public final class CostModel {
         return input;
     }
 
+    /**
+     * The machine as one rank of this model sees it: the profile given, with compute rates for the ranks that share
+     * a node's host ({@link MachineProfile#sharedBy}) when it has one.
+     */
     public MachineProfile machine() {
         return machine;
     }
@@ -163,6 +171,14 @@ public final class CostModel {
             cache[layer][gi] = c;
         }
         return c;
+    }
+
+    /**
+     * What one exchange (a collective, a halo exchange) costs a rank beyond its messages while the ranks share a
+     * host's cores ({@link MachineProfile#syncSeconds}); 0 with a device per rank.
+     */
+    public double syncSeconds() {
+        return sync;
     }
 
     /** Input shapes of a layer. */
@@ -311,6 +327,25 @@ public final class CostModel {
     }
 
     private record ShuffleKey(TensorShape t, Grid a, Grid b) {
+    }
+
+    /**
+     * Seconds per rank of what Spatialconv's trainer does after backward on in-JVM ranks ({@code Network.step}),
+     * with none of it overlapped: on more than one rank the gradients are packed into one double array
+     * (allocate 8 B and read 4 B per parameter, write 8 B), summed over the ranks in shared memory (every rank
+     * allocates a sum, 8 B, and adds all P arrays into it, 24 B per rank and parameter, then copies it back, 16 B)
+     * and unpacked (read 8 B, write 4 B); then the optimizer reads weight, gradient and its state and writes
+     * weight and state ({@code 4·(2 + slots) + 4·(1 + slots)} B) and the gradients are zeroed (4 B). Every rank
+     * streams its bytes at the rate of an elementwise Java loop: the calibrated {@code add.fwd} rate for the
+     * ranks on the host when the profile has one, else the memory bandwidth.
+     */
+    public double trainerStepSeconds() {
+        double perParam = 4.0 * (2 + options.optimizerSlots()) + 4.0 * (1 + options.optimizerSlots()) + 4;
+        if (ranks > 1) {
+            perParam += (8 + 4 + 8) + 8 + 24.0 * ranks + 16 + (8 + 4);
+        }
+        double rate = machine.layerRate("add", "fwd");
+        return params * perParam / (Double.isNaN(rate) ? machine.device().memoryBandwidth() : rate);
     }
 
     /** Whether a layer holds weights. */

@@ -73,20 +73,28 @@ final class LayerCostCalculator {
         double bwdData;
         double bwdFilter = 0;
         double collective = 0;
+        int exchanges = 0; // passes that wait for peers: each costs the host's sync time when ranks share cores
         long scratch = (inLocal + outLocal) * FLOAT;
         if (spec instanceof ConvSpec c) {
             double flops = 2.0 * nl * c.outChannels() * hl * wl * (in.c() / c.groups()) * c.kernel().h()
                     * c.kernel().w();
-            fwdC = convPass(m, c, in.c(), "fwd", nl * hl * wl, flops);
-            bwdData = convPass(m, c, in.c(), "bwd_data", nl * hl * wl, flops);
+            // the engine allocates a zeroed output in forward and a zeroed input gradient (with halo) in backward
+            fwdC = convPass(m, c, in.c(), "fwd", nl * hl * wl, flops) + allocation(m.machine(), outLocal);
+            bwdData = convPass(m, c, in.c(), "bwd_data", nl * hl * wl, flops)
+                    + allocation(m.machine(), inLocal + haloBytes / FLOAT);
             bwdFilter = convPass(m, c, in.c(), "bwd_filter", nl * hl * wl, flops);
             scratch += (long) (in.c() / c.groups()) * c.kernel().h() * c.kernel().w() * hl * wl * FLOAT;
         } else if (spec instanceof DeconvSpec d) {
             double flops = 2.0 * nl * in.c() * hin * win * (d.outChannels() / d.groups()) * d.kernel().h()
                     * d.kernel().w();
-            fwdC = flops / dev.convRate() + overhead;
-            bwdData = fwdC;
-            bwdFilter = fwdC;
+            // the engine runs it through the transposed convolution's passes, at the local input extent; forward
+            // allocates the output and a scatter buffer of about its size, backward the input gradient
+            ConvSpec t = d.transposed(in.c());
+            long pixels = nl * hin * win;
+            fwdC = convPass(m, t, d.outChannels(), "bwd_data", pixels, flops)
+                    + allocation(m.machine(), 2.0 * outLocal);
+            bwdData = convPass(m, t, d.outChannels(), "fwd", pixels, flops) + allocation(m.machine(), inLocal);
+            bwdFilter = convPass(m, t, d.outChannels(), "bwd_filter", pixels, flops);
         } else if (spec instanceof LinearSpec f) {
             double flops = 2.0 * nl * in.c() * in.h() * in.w() * f.outFeatures();
             fwdC = flops / dev.convRate() + overhead;
@@ -100,10 +108,16 @@ final class LayerCostCalculator {
             if (spec instanceof BatchNormSpec) {
                 collective = 2 * (m.options().globalBatchNorm() ? m.allreduce(2L * in.c() * FLOAT)
                         : m.allreduce(2L * in.c() * FLOAT, g.h() * g.w(), crossH || crossW));
+                exchanges = collective > 0 ? 2 : 0; // statistics forward, gradient sums backward
             } else if (spec instanceof LossSpec) {
                 collective = m.allreduce(FLOAT);
+                exchanges = collective > 0 ? 1 : 0;
             }
         }
+        if (halo > 0) {
+            exchanges += 2; // fetch forward, push the halo gradient back backward
+        }
+        collective += exchanges * m.syncSeconds();
         double fwd = overlap(fwdC, halo, interior, strips, overhead);
         double bwd = overlap(bwdData, halo, interior, strips, overhead) + bwdFilter;
         long grad = CostModel.hasWeights(spec) ? spec.paramCount(ins) * FLOAT : 0;
@@ -128,6 +142,15 @@ final class LayerCostCalculator {
             return t;
         }
         return flops / m.machine().device().convRate() + m.machine().device().kernelOverheadS();
+    }
+
+    /**
+     * Time to allocate a zeroed tensor of {@code elements} floats at the calibrated {@code alloc} rate; 0 for
+     * profiles without one (GPU caching allocators, built-in and older profiles).
+     */
+    static double allocation(MachineProfile machine, double elements) {
+        double rate = machine.layerRate(LayerClasses.ALLOC, "fwd");
+        return Double.isNaN(rate) ? 0 : LayerClasses.bytes(LayerClasses.ALLOC, 1, "fwd", 0, elements) / rate;
     }
 
     /**

@@ -14,7 +14,9 @@ import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
 import org.spatialconv.decomposition.comm.jvm.InJvmWorld;
+import org.spatialconv.decomposition.net.LocalRanks;
 import org.spatialconv.perfmodel.net.ConvSpec;
+import org.spatialconv.perfmodel.net.DeconvSpec;
 import org.spatialconv.perfmodel.net.Layer;
 import org.spatialconv.perfmodel.net.NetworkSpec;
 import org.spatialconv.perfmodel.net.TensorShape;
@@ -23,7 +25,9 @@ import org.spatialconv.perfmodel.net.TensorShape;
  * Measures the machine at hand: memory bandwidth (array copies), convolution timings of every distinct conv
  * configuration of the given networks over a grid of local output sizes (through a {@link Backend}), and the
  * α/β of exchanges between in-JVM ranks (ping-pong). Each timing is the minimum of {@link #REPEATS} runs after
- * one warm-up, so one descheduled run does not skew the table.
+ * one warm-up, so one descheduled run does not skew the table. Bandwidth and conv timings can be taken with
+ * several ranks at once ({@link #together}): every rank runs its own copy of the same work on its own thread,
+ * as the ranks of a spatially split layer do, and a run lasts from the first rank's start to the last rank's end.
  */
 public final class Calibration {
     /** Timed runs per measurement (the minimum is kept). */
@@ -31,6 +35,8 @@ public final class Calibration {
     private static final int COPY_FLOATS = 16 << 20;
     private static final int PING_ROUNDS = 200;
     private static final int BIG_FLOATS = 1 << 20;
+    /** Longest one measurement with several ranks at once may take. */
+    private static final Duration TOGETHER_TIMEOUT = Duration.ofMinutes(10);
 
     private Calibration() {
     }
@@ -39,18 +45,24 @@ public final class Calibration {
     public record ConvConfig(ConvSpec spec, int inChannels) {
     }
 
-    /** Distinct conv configurations of the given networks (deduplicated by the table key). */
+    /**
+     * Distinct conv configurations of the given networks (deduplicated by the table key); a transposed
+     * convolution contributes the convolution it is the transpose of ({@link DeconvSpec#transposed}).
+     */
     public static List<ConvConfig> convConfigs(List<NetworkSpec> nets, List<TensorShape> inputs) {
         Map<String, ConvConfig> out = new LinkedHashMap<>();
         for (int i = 0; i < nets.size(); i++) {
             NetworkSpec net = nets.get(i);
             Map<String, TensorShape> shapes = net.inferShapes(inputs.get(i));
             for (Layer l : net.layers()) {
-                if (l.spec() instanceof ConvSpec c) {
-                    int in = shapes.get(l.inputs().get(0)).c();
-                    String key = ConvTiming.key("fwd", in, c.outChannels(), c.kernel().h(), c.kernel().w(),
-                            c.stride().h(), c.dilation().h(), c.groups());
-                    out.putIfAbsent(key, new ConvConfig(c, in));
+                int in = shapes.get(l.inputs().get(0)).c();
+                ConvConfig cfg = l.spec() instanceof ConvSpec c ? new ConvConfig(c, in)
+                        : l.spec() instanceof DeconvSpec d ? new ConvConfig(d.transposed(in), d.outChannels()) : null;
+                if (cfg != null) {
+                    ConvSpec c = cfg.spec();
+                    String key = ConvTiming.key("fwd", cfg.inChannels(), c.outChannels(), c.kernel().h(),
+                            c.kernel().w(), c.stride().h(), c.dilation().h(), c.groups());
+                    out.putIfAbsent(key, cfg);
                 }
             }
         }
@@ -59,27 +71,39 @@ public final class Calibration {
 
     /** Best-of bandwidth of copying a 64 MiB float array (read + write), bytes/s. */
     public static double memoryBandwidth() {
-        float[] a = new float[COPY_FLOATS];
-        float[] b = new float[COPY_FLOATS];
-        Arrays.fill(a, 1f);
-        double best = Double.MAX_VALUE;
-        for (int r = 0; r < REPEATS + 1; r++) {
-            long t0 = System.nanoTime();
-            System.arraycopy(a, 0, b, 0, COPY_FLOATS);
-            long t = System.nanoTime() - t0;
-            if (r > 0) {
-                best = Math.min(best, t / 1e9);
-            }
+        return memoryBandwidth(1);
+    }
+
+    /**
+     * Bandwidth of one rank copying a 64 MiB float array (read + write) while {@code ranks} ranks copy their own at
+     * once, bytes/s (best run, first start to last end).
+     */
+    public static double memoryBandwidth(int ranks) {
+        List<Runnable> work = new ArrayList<>();
+        for (int r = 0; r < ranks; r++) {
+            float[] a = new float[COPY_FLOATS];
+            float[] b = new float[COPY_FLOATS];
+            Arrays.fill(a, 1f);
+            work.add(() -> System.arraycopy(a, 0, b, 0, COPY_FLOATS));
         }
-        return 2.0 * COPY_FLOATS * 4 / best;
+        return 2.0 * COPY_FLOATS * 4 / together(work);
     }
 
     /**
      * Times fwd, bwd-data and bwd-filter of each configuration at square local outputs of the given sides
-     * (one sample). Sides whose forward exceeds {@code maxFlops} are skipped (except the smallest), so a
-     * calibration stays within minutes. {@code progress} receives a line per measurement.
+     * (one sample) on one backend. Sides whose forward exceeds {@code maxFlops} are skipped (except the smallest),
+     * so a calibration stays within minutes. {@code progress} receives a line per measurement.
      */
     public static List<ConvTiming> convTimings(Backend backend, List<ConvConfig> configs, int[] sides,
+            double maxFlops, Consumer<String> progress) {
+        return convTimings(List.of(backend), configs, sides, maxFlops, progress);
+    }
+
+    /**
+     * As {@link #convTimings(Backend, List, int[], double, Consumer)} with one rank per backend running at once,
+     * each on its own copy of the tensors: first start to last end.
+     */
+    public static List<ConvTiming> convTimings(List<Backend> backends, List<ConvConfig> configs, int[] sides,
             double maxFlops, Consumer<String> progress) {
         List<ConvTiming> out = new ArrayList<>();
         for (ConvConfig cfg : configs) {
@@ -97,16 +121,26 @@ public final class Calibration {
                         c.dilation().h());
                 int iw = inputSize(side, c.kernel().w(), c.stride().w(), c.padLo().w() + c.padHi().w(),
                         c.dilation().w());
-                Tensor x = random(Shape.nchw(1, cfg.inChannels(), ih, iw));
-                Tensor w = random(g.weightShape(cfg.inChannels(), c.outChannels()));
-                Shape ys = g.outputShape(x.shape(), w.shape());
-                Tensor y = Tensor.zeros(ys);
-                Tensor dy = random(ys);
-                Tensor dx = Tensor.zeros(x.shape());
-                Tensor dw = Tensor.zeros(w.shape());
-                double fwd = time(() -> backend.convForward(x, w, null, g, y));
-                double bd = time(() -> backend.convBackwardData(dy, w, g, dx));
-                double bf = time(() -> backend.convBackwardFilter(x, dy, g, dw));
+                Shape xs = Shape.nchw(1, cfg.inChannels(), ih, iw);
+                Shape wsh = g.weightShape(cfg.inChannels(), c.outChannels());
+                Shape ys = g.outputShape(xs, wsh);
+                List<Runnable> fw = new ArrayList<>();
+                List<Runnable> bdw = new ArrayList<>();
+                List<Runnable> bfw = new ArrayList<>();
+                for (Backend backend : backends) {
+                    Tensor x = random(xs);
+                    Tensor w = random(wsh);
+                    Tensor y = Tensor.zeros(ys);
+                    Tensor dy = random(ys);
+                    Tensor dx = Tensor.zeros(xs);
+                    Tensor dw = Tensor.zeros(wsh);
+                    fw.add(() -> backend.convForward(x, w, null, g, y));
+                    bdw.add(() -> backend.convBackwardData(dy, w, g, dx));
+                    bfw.add(() -> backend.convBackwardFilter(x, dy, g, dw));
+                }
+                double fwd = together(fw);
+                double bd = together(bdw);
+                double bf = together(bfw);
                 String[] passes = {"fwd", "bwd_data", "bwd_filter"};
                 double[] secs = {fwd, bd, bf};
                 for (int p = 0; p < 3; p++) {
@@ -195,13 +229,45 @@ public final class Calibration {
         return t;
     }
 
-    private static double time(Runnable r) {
-        r.run();
-        double best = Double.MAX_VALUE;
-        for (int i = 0; i < REPEATS; i++) {
-            long t0 = System.nanoTime();
+    /**
+     * Runs each rank's work at once, one in-JVM rank (thread) each, started together for every run (as the ranks
+     * of a layer start it after their last exchange): one warm-up run, then
+     * {@link #REPEATS} timed runs. Returns the best run's span, from the first rank's start to the last rank's
+     * end, seconds.
+     */
+    static double together(List<Runnable> work) {
+        int k = work.size();
+        if (k == 1) {
+            Runnable r = work.get(0);
             r.run();
-            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < REPEATS; i++) {
+                long t0 = System.nanoTime();
+                r.run();
+                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            }
+            return best;
+        }
+        long[][] start = new long[REPEATS + 1][k];
+        long[][] end = new long[REPEATS + 1][k];
+        LocalRanks.run(k, TOGETHER_TIMEOUT, ex -> {
+            double[] mine = new double[1];
+            for (int i = 0; i <= REPEATS; i++) {
+                ex.allreduce(mine); // every rank starts the run together
+                start[i][ex.rank()] = System.nanoTime();
+                work.get(ex.rank()).run();
+                end[i][ex.rank()] = System.nanoTime();
+            }
+            return null;
+        });
+        // a run lasts from the first rank's start to the last rank's end: with more ranks than cores, a rank that
+        // is only scheduled after the others have finished waited that long too (in training, its previous layer
+        // would have held it)
+        double best = Double.MAX_VALUE;
+        for (int i = 1; i <= REPEATS; i++) {
+            long first = Arrays.stream(start[i]).min().orElseThrow();
+            long last = Arrays.stream(end[i]).max().orElseThrow();
+            best = Math.min(best, (last - first) / 1e9);
         }
         return best;
     }

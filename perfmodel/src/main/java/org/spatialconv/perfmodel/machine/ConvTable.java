@@ -48,6 +48,19 @@ public final class ConvTable {
         return entries;
     }
 
+    /** The same table with every time multiplied by {@code factor} (the table itself when it is 1). */
+    public ConvTable scaled(double factor) {
+        if (factor == 1.0) {
+            return this;
+        }
+        List<ConvTiming> out = new ArrayList<>(entries.size());
+        for (ConvTiming t : entries) {
+            out.add(new ConvTiming(t.pass(), t.c(), t.k(), t.kh(), t.kw(), t.stride(), t.dilation(), t.groups(),
+                    t.n(), t.h(), t.w(), t.seconds() * factor));
+        }
+        return new ConvTable(out);
+    }
+
     /** True if the table has no timings. */
     public boolean isEmpty() {
         return entries.isEmpty();

@@ -1,10 +1,12 @@
 package org.spatialconv.perfmodel.machine;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
@@ -15,10 +17,12 @@ import org.spatialconv.conv.layers.Losses;
 import org.spatialconv.conv.layers.Pooling;
 import org.spatialconv.conv.layers.Threads;
 import org.spatialconv.conv.layers.Upsample;
+import org.spatialconv.decomposition.net.LocalRanks;
 
 /**
  * Measures the engine's own memory-bound layer kernels (the {@code org.spatialconv.conv.layers} code the trainer
- * runs): batch norm, activation, add, concat, max pooling, nearest and bilinear upsampling and the MSE loss, forward
+ * runs): batch norm, activation, add, concat, max pooling, nearest and bilinear upsampling, the MSE and softmax
+ * cross-entropy losses, forward
  * and backward, at a few square sizes. Each result is a rate in bytes/s of the traffic the cost model assigns to
  * the class ({@link LayerClasses#bytes}): total modelled bytes over total measured time across the sizes, so
  * the large tensors that dominate training weigh most. Each timing is the minimum of
@@ -27,6 +31,13 @@ import org.spatialconv.conv.layers.Upsample;
 public final class LayerCalibration {
     /** Channels of the timed tensors. */
     public static final int CHANNELS = 16;
+    /** Classes of the timed softmax cross-entropy (a two-class segmentation head, as meshnet's). */
+    public static final int CE_CLASSES = 2;
+    /** Side of the batch norm that {@link #syncSeconds} runs between exchanges. */
+    public static final int SYNC_SIDE = 256;
+    /** Rounds of work and exchange per timing in {@link #syncSeconds}. */
+    public static final int SYNC_ROUNDS = 20;
+    private static final java.time.Duration SYNC_TIMEOUT = java.time.Duration.ofMinutes(5);
     /** Default square output sides timed per class. */
     public static final List<Integer> DEFAULT_SIDES = List.of(64, 128, 256, 512);
     private static final float SLOPE = 0.01f;
@@ -38,25 +49,34 @@ public final class LayerCalibration {
     private record Sample(double fwdS, double bwdS, double in, double out, int inputs) {
     }
 
-    /**
-     * Rates keyed by {@link LayerClasses#key}; {@code add.bwd} is not measured (the engine's add backward hands
-     * dy to each input without touching memory) and stays priced by bandwidth.
-     */
+    /** Rates of one rank alone; see {@link #measure(Threads, int, List, Consumer)}. */
     public static Map<String, Double> measure(Threads threads, List<Integer> sides, Consumer<String> progress) {
+        return measure(threads, 1, sides, progress);
+    }
+
+    /**
+     * Rates keyed by {@link LayerClasses#key}, of one rank while {@code ranks} ranks run the same kernels at once
+     * (each on its own tensors, {@code threads} each; first start to last end); {@code add.bwd} is not measured
+     * (the engine's add backward hands dy to each input without touching memory) and stays priced by bandwidth.
+     */
+    public static Map<String, Double> measure(Threads threads, int ranks, List<Integer> sides,
+            Consumer<String> progress) {
         Map<String, double[]> sums = new LinkedHashMap<>(); // key -> {bytes, seconds}
         for (int side : sides) {
             if (side < 2 || side % 2 != 0) {
                 throw new IllegalArgumentException("layer calibration sides must be even and >= 2, got " + side);
             }
             Map<String, Sample> one = new LinkedHashMap<>();
-            one.put("batch_norm", batchNorm(threads, side));
-            one.put("activation", activation(threads, side));
-            one.put("add", add(side));
-            one.put("concat", concat(side));
-            one.put("pool", pool(threads, side));
-            one.put("upsample_nearest", upsample(threads, side, Upsample.Mode.NEAREST));
-            one.put("upsample_bilinear", upsample(threads, side, Upsample.Mode.BILINEAR));
-            one.put("loss", loss(side));
+            one.put("batch_norm", sample(ranks, () -> batchNorm(threads, side)));
+            one.put("activation", sample(ranks, () -> activation(threads, side)));
+            one.put("add", sample(ranks, () -> add(side)));
+            one.put("concat", sample(ranks, () -> concat(side)));
+            one.put("pool", sample(ranks, () -> pool(threads, side)));
+            one.put("upsample_nearest", sample(ranks, () -> upsample(threads, side, Upsample.Mode.NEAREST)));
+            one.put("upsample_bilinear", sample(ranks, () -> upsample(threads, side, Upsample.Mode.BILINEAR)));
+            one.put("loss", sample(ranks, () -> mse(side)));
+            one.put("loss_ce", sample(ranks, () -> softmaxCrossEntropy(side)));
+            one.put(LayerClasses.ALLOC, sample(ranks, () -> alloc(side)));
             for (Map.Entry<String, Sample> e : one.entrySet()) {
                 Sample s = e.getValue();
                 String cls = e.getKey();
@@ -74,86 +94,169 @@ public final class LayerCalibration {
         return rates;
     }
 
+    /**
+     * What an exchange costs one rank while {@code ranks} ranks are busy at once, seconds: every rank runs
+     * {@link #SYNC_ROUNDS} batch-norm forwards ({@link #CHANNELS} channels at {@link #SYNC_SIDE}², a few
+     * milliseconds) with and without an allreduce of its statistics after each, as the engine's batch norm does;
+     * the difference of the ranks' mean time per round (best of {@link Calibration#REPEATS}, clipped at 0). With more
+     * ranks than cores, a rank that arrives first waits until the others have been scheduled. 0 for one rank.
+     */
+    public static double syncSeconds(Threads threads, int ranks) {
+        if (ranks < 2) {
+            return 0;
+        }
+        List<Runnable> work = new ArrayList<>();
+        for (int r = 0; r < ranks; r++) {
+            work.add(batchNorm(threads, SYNC_SIDE).fwd());
+        }
+        return Math.max(0, perRound(work, true) - perRound(work, false));
+    }
+
+    /** Best over repeats of the ranks' mean time per round of their work, with or without an allreduce after it. */
+    private static double perRound(List<Runnable> work, boolean sync) {
+        int k = work.size();
+        double best = Double.MAX_VALUE;
+        for (int rep = 0; rep <= Calibration.REPEATS; rep++) {
+            double[] perRank = new double[k];
+            LocalRanks.run(k, SYNC_TIMEOUT, ex -> {
+                double[] stats = new double[2 * CHANNELS];
+                ex.allreduce(stats); // start together
+                long t0 = System.nanoTime();
+                for (int i = 0; i < SYNC_ROUNDS; i++) {
+                    work.get(ex.rank()).run();
+                    if (sync) {
+                        ex.allreduce(stats);
+                    }
+                }
+                perRank[ex.rank()] = (System.nanoTime() - t0) / 1e9 / SYNC_ROUNDS;
+                return null;
+            });
+            if (rep > 0) { // the first is a warm-up
+                best = Math.min(best, java.util.Arrays.stream(perRank).average().orElseThrow());
+            }
+        }
+        return best;
+    }
+
+    /**
+     * One rank's kernels of a class on tensors of its own: the forward and backward calls (backward null if not
+     * measured; a loss computes value and gradient in one call, whose time is booked half to each pass) and the
+     * element counts the traffic model needs.
+     */
+    private record Kernels(Runnable fwd, Runnable bwd, double in, double out, int inputs, boolean split) {
+    }
+
+    /** Times a class's kernels with {@code ranks} ranks at once, each on kernels of its own from {@code make}. */
+    private static Sample sample(int ranks, Supplier<Kernels> make) {
+        List<Kernels> ks = new ArrayList<>();
+        for (int r = 0; r < ranks; r++) {
+            ks.add(make.get());
+        }
+        Kernels k = ks.get(0);
+        double f = Calibration.together(ks.stream().map(Kernels::fwd).toList());
+        if (k.split()) {
+            return new Sample(f / 2, f / 2, k.in(), k.out(), k.inputs());
+        }
+        double b = k.bwd() == null ? Double.NaN : Calibration.together(ks.stream().map(Kernels::bwd).toList());
+        return new Sample(f, b, k.in(), k.out(), k.inputs());
+    }
+
     private static void accumulate(Map<String, double[]> sums, String cls, String pass, double bytes, double s) {
         double[] a = sums.computeIfAbsent(LayerClasses.key(cls, pass), k -> new double[2]);
         a[0] += bytes;
         a[1] += s;
     }
 
-    private static Sample batchNorm(Threads t, int side) {
+    private static Kernels batchNorm(Threads t, int side) {
         Tensor x = random(shape(CHANNELS, side), 1);
         Tensor dy = random(x.shape(), 2);
         Tensor gamma = random(Shape.of(CHANNELS), 3);
         Tensor beta = random(Shape.of(CHANNELS), 4);
         BatchNorm.Stats[] st = {BatchNorm.stats(BatchNorm.partialSums(t, x), 1e-5)};
-        double f = time(() -> {
+        double n = x.shape().size();
+        return new Kernels(() -> {
             st[0] = BatchNorm.stats(BatchNorm.partialSums(t, x), 1e-5);
             BatchNorm.forward(t, x, st[0], gamma, beta);
-        });
-        double b = time(() -> {
+        }, () -> {
             double[] sums = BatchNorm.backwardSums(t, dy, x, st[0]);
             BatchNorm.backwardData(t, dy, x, st[0], gamma, sums, true);
-        });
-        double n = x.shape().size();
-        return new Sample(f, b, n, n, 1);
+        }, n, n, 1, false);
     }
 
-    private static Sample activation(Threads t, int side) {
+    private static Kernels activation(Threads t, int side) {
         Tensor x = random(shape(CHANNELS, side), 1);
         Tensor dy = random(x.shape(), 2);
-        double f = time(() -> Activations.forward(t, x, SLOPE));
-        double b = time(() -> Activations.backward(t, dy, x, SLOPE));
         double n = x.shape().size();
-        return new Sample(f, b, n, n, 1);
+        return new Kernels(() -> Activations.forward(t, x, SLOPE), () -> Activations.backward(t, dy, x, SLOPE), n,
+                n, 1, false);
     }
 
-    private static Sample add(int side) {
+    private static Kernels add(int side) {
         Tensor a = random(shape(CHANNELS, side), 1);
         Tensor b = random(a.shape(), 2);
-        double f = time(() -> Elementwise.add(a, b));
         double n = a.shape().size();
-        return new Sample(f, Double.NaN, 2 * n, n, 2);
+        return new Kernels(() -> Elementwise.add(a, b), null, 2 * n, n, 2, false);
     }
 
-    private static Sample concat(int side) {
+    private static Kernels concat(int side) {
         Tensor a = random(shape(CHANNELS / 2, side), 1);
         Tensor b = random(a.shape(), 2);
         Tensor dy = random(shape(CHANNELS, side), 3);
-        double f = time(() -> Elementwise.concat(List.of(a, b)));
-        double bw = time(() -> Elementwise.split(dy, CHANNELS / 2, CHANNELS / 2));
         double n = dy.shape().size();
-        return new Sample(f, bw, n, n, 2);
+        return new Kernels(() -> Elementwise.concat(List.of(a, b)),
+                () -> Elementwise.split(dy, CHANNELS / 2, CHANNELS / 2), n, n, 2, false);
     }
 
-    private static Sample pool(Threads t, int side) {
+    private static Kernels pool(Threads t, int side) {
         ConvGeometry g = ConvGeometry.square(2, 2, 0, 1, 1);
         Tensor x = random(shape(CHANNELS, side), 1);
         Shape ys = Pooling.outputShape(g, x.shape());
         int[] argmax = new int[ys.size()];
         Tensor dy = random(ys, 2);
-        double f = time(() -> Pooling.forward(t, Pooling.Mode.MAX, g, x, argmax));
-        double b = time(() -> Pooling.backward(t, Pooling.Mode.MAX, g, dy, x.shape(), argmax));
-        return new Sample(f, b, x.shape().size(), ys.size(), 1);
+        return new Kernels(() -> Pooling.forward(t, Pooling.Mode.MAX, g, x, argmax),
+                () -> Pooling.backward(t, Pooling.Mode.MAX, g, dy, x.shape(), argmax), x.shape().size(),
+                ys.size(), 1, false);
     }
 
-    private static Sample upsample(Threads t, int side, Upsample.Mode mode) {
+    private static Kernels upsample(Threads t, int side, Upsample.Mode mode) {
         Upsample u = new Upsample(mode, 2, 2);
         Tensor x = random(shape(CHANNELS, side / 2), 1);
         Shape ys = u.outputShape(x.shape());
         Tensor dy = random(ys, 2);
-        double f = time(() -> u.forward(t, x));
-        double b = time(() -> u.backward(t, dy, x.shape()));
-        return new Sample(f, b, x.shape().size(), ys.size(), 1);
+        return new Kernels(() -> u.forward(t, x), () -> u.backward(t, dy, x.shape()), x.shape().size(), ys.size(), 1,
+                false);
     }
 
     /** The MSE loss computes value and gradient in one call; half of its time is booked to each pass. */
-    private static Sample loss(int side) {
+    private static Kernels mse(int side) {
         Tensor p = random(shape(CHANNELS, side), 1);
         Tensor target = random(p.shape(), 2);
         Tensor grad = Tensor.zeros(p.shape());
-        double s = time(() -> Losses.mse(p, target, p.shape().size(), grad));
-        double n = p.shape().size();
-        return new Sample(s / 2, s / 2, n, 0, 1);
+        return new Kernels(() -> Losses.mse(p, target, p.shape().size(), grad), null, p.shape().size(), 0, 1, true);
+    }
+
+    /**
+     * Softmax cross-entropy over {@link #CE_CLASSES} classes (a segmentation head's), value and gradient in one
+     * call, half booked to each pass.
+     */
+    private static Kernels softmaxCrossEntropy(int side) {
+        Tensor logits = random(shape(CE_CLASSES, side), 1);
+        Tensor labels = Tensor.zeros(shape(1, side));
+        float[] l = labels.data();
+        for (int i = 0; i < l.length; i++) {
+            l[i] = logits.data()[i] > 0 ? 1 : 0;
+        }
+        Tensor grad = Tensor.zeros(logits.shape());
+        long count = (long) side * side;
+        return new Kernels(() -> Losses.softmaxCrossEntropy(logits, labels, count, grad), null,
+                logits.shape().size(), 0, 1, true);
+    }
+
+    /** A fresh zeroed tensor, kept so that the allocation is not optimised away. */
+    private static Kernels alloc(int side) {
+        Shape s = shape(CHANNELS, side);
+        Tensor[] keep = new Tensor[1];
+        return new Kernels(() -> keep[0] = Tensor.zeros(s), null, 0, s.size(), 1, false);
     }
 
     private static Shape shape(int c, int side) {
@@ -180,16 +283,5 @@ public final class LayerCalibration {
                     + 0.05 * (rnd.nextFloat() - 0.5f));
         }
         return t;
-    }
-
-    private static double time(Runnable r) {
-        r.run();
-        double best = Double.MAX_VALUE;
-        for (int i = 0; i < Calibration.REPEATS; i++) {
-            long t0 = System.nanoTime();
-            r.run();
-            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-        }
-        return best;
     }
 }

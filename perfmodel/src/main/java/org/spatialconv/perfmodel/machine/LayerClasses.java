@@ -18,9 +18,17 @@ import org.spatialconv.perfmodel.net.UpsampleSpec;
  * the sizes it was measured.
  */
 public final class LayerClasses {
-    /** Memory-bound layer classes, as used in profile keys ({@code "batch_norm.fwd"}). */
+    /**
+     * Memory-bound layer classes, as used in profile keys ({@code "batch_norm.fwd"}); {@code loss} is the mean
+     * squared error, {@code loss_ce} the softmax cross-entropy.
+     */
     public static final List<String> ALL = List.of("batch_norm", "activation", "add", "concat", "pool",
-            "upsample_nearest", "upsample_bilinear", "global_avg_pool", "loss");
+            "upsample_nearest", "upsample_bilinear", "global_avg_pool", "loss", "loss_ce");
+    /**
+     * Not a layer: allocating a zeroed tensor (the JVM clears the new array), which the engine's convolutions do
+     * for their output and input gradient on every call; traffic = the elements written.
+     */
+    public static final String ALLOC = "alloc";
 
     private LayerClasses() {
     }
@@ -48,8 +56,8 @@ public final class LayerClasses {
         if (spec instanceof GlobalAvgPoolSpec) {
             return "global_avg_pool";
         }
-        if (spec instanceof LossSpec) {
-            return "loss";
+        if (spec instanceof LossSpec l) {
+            return l.kind() == LossSpec.Kind.MSE ? "loss" : "loss_ce";
         }
         return null;
     }
@@ -66,7 +74,8 @@ public final class LayerClasses {
             case "batch_norm" -> new double[] {2, 1, 3, 2};
             case "activation" -> new double[] {1, 1, 1, 2};
             case "add" -> new double[] {1, 1, 0, 1 + inputs};
-            case "loss" -> new double[] {2, 0, 2, 0};
+            case "loss", "loss_ce" -> new double[] {2, 0, 2, 0};
+            case ALLOC -> new double[] {0, 1, 0, 1};
             default -> new double[] {1, 1, 1, 1};
         };
     }

@@ -100,6 +100,25 @@ public final class Profiles {
         Link intra = link(where + ", links.intra", object(links, "intra"));
         Link inter = link(where + ", links.inter", object(links, "inter"));
         links.finish();
+        ConvTable table = convTable(top, where);
+        Map<String, Double> rates = layerRates(top);
+        Host host = top.has("host") ? host(where + ", host", object(top, "host")) : null;
+        Map<String, String> sources = new LinkedHashMap<>();
+        if (top.has("sources")) {
+            JsonNode s = top.required("sources");
+            Iterator<Map.Entry<String, JsonNode>> it = s.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                sources.put(e.getKey(), e.getValue().asText());
+            }
+        }
+        top.finish();
+        return new MachineProfile(name, description, measured, device, intra, inter, rpn, table, sources, rates,
+                host);
+    }
+
+    /** The optional {@code conv_table} array of an object (empty table if absent). */
+    private static ConvTable convTable(Fields top, String where) {
         List<ConvTiming> timings = new ArrayList<>();
         if (top.has("conv_table")) {
             JsonNode arr = top.required("conv_table");
@@ -120,6 +139,11 @@ public final class Profiles {
                 f.finish();
             }
         }
+        return new ConvTable(timings);
+    }
+
+    /** The optional {@code layer_rates} object of an object (empty if absent). */
+    private static Map<String, Double> layerRates(Fields top) {
         Map<String, Double> rates = new LinkedHashMap<>();
         if (top.has("layer_rates")) {
             JsonNode r = top.required("layer_rates");
@@ -135,18 +159,45 @@ public final class Profiles {
                 rates.put(e.getKey(), e.getValue().asDouble());
             }
         }
-        Map<String, String> sources = new LinkedHashMap<>();
-        if (top.has("sources")) {
-            JsonNode s = top.required("sources");
-            Iterator<Map.Entry<String, JsonNode>> it = s.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                sources.put(e.getKey(), e.getValue().asText());
+        return rates;
+    }
+
+    /**
+     * The {@code host} object: {@code cores} (absent: this machine's available processors, for the built-in
+     * defaults), {@code threads_per_rank}, and the optional {@code shared} array of levels.
+     */
+    private static Host host(String where, JsonNode node) {
+        Fields f = new Fields(where, node);
+        int cores = f.has("cores") ? f.requiredInt("cores") : Runtime.getRuntime().availableProcessors();
+        int threads = f.requiredInt("threads_per_rank");
+        List<Host.Level> levels = new ArrayList<>();
+        if (f.has("shared")) {
+            JsonNode arr = f.required("shared");
+            if (!arr.isArray()) {
+                throw f.error("'shared' must be an array");
+            }
+            int i = 0;
+            for (JsonNode n : arr) {
+                String w = where + ", shared[" + i++ + "]";
+                Fields l = new Fields(w, n);
+                try {
+                    levels.add(new Host.Level(l.requiredInt("ranks"), l.requiredInt("threads_per_rank"),
+                            l.requiredNumber("memory_bandwidth"), l.requiredNumber("peak_flops"), convTable(l, w),
+                            layerRates(l), l.requiredNumber("sync_s")));
+                } catch (IllegalArgumentException e) {
+                    throw e.getMessage().startsWith(w) ? e : l.error(e.getMessage());
+                }
+                l.finish();
             }
         }
-        top.finish();
-        return new MachineProfile(name, description, measured, device, intra, inter, rpn, new ConvTable(timings),
-                sources, rates);
+        Host h;
+        try {
+            h = new Host(cores, threads, levels);
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith(where) ? e : f.error(e.getMessage());
+        }
+        f.finish();
+        return h;
     }
 
     private static JsonNode object(Fields f, String key) {
@@ -188,17 +239,21 @@ public final class Profiles {
         ObjectNode links = root.putObject("links");
         putLink(links.putObject("intra"), p.intra());
         putLink(links.putObject("inter"), p.inter());
-        ArrayNode table = root.putArray("conv_table");
-        for (ConvTiming t : p.convTable().entries()) {
-            ObjectNode o = table.addObject();
-            o.put("pass", t.pass()).put("c", t.c()).put("k", t.k()).put("kh", t.kh()).put("kw", t.kw())
-                    .put("stride", t.stride()).put("dilation", t.dilation()).put("groups", t.groups())
-                    .put("n", t.n()).put("h", t.h()).put("w", t.w()).put("seconds", t.seconds());
-        }
-        if (!p.layerRates().isEmpty()) {
-            ObjectNode r = root.putObject("layer_rates");
-            p.layerRates().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                    .forEach(e -> r.put(e.getKey(), e.getValue()));
+        putTable(root, p.convTable(), p.layerRates());
+        if (p.host() != null) {
+            ObjectNode h = root.putObject("host");
+            h.put("cores", p.host().cores());
+            h.put("threads_per_rank", p.host().threadsPerRank());
+            ArrayNode shared = h.putArray("shared");
+            for (Host.Level l : p.host().levels()) {
+                ObjectNode o = shared.addObject();
+                o.put("ranks", l.ranks());
+                o.put("threads_per_rank", l.threadsPerRank());
+                o.put("memory_bandwidth", l.memoryBandwidth());
+                o.put("peak_flops", l.peakFlops());
+                o.put("sync_s", l.syncS());
+                putTable(o, l.convTable(), l.layerRates());
+            }
         }
         ObjectNode s = root.putObject("sources");
         p.sources().entrySet().stream().sorted(Map.Entry.comparingByKey())
@@ -207,6 +262,21 @@ public final class Profiles {
             return MAPPER.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code conv_table} (always) and {@code layer_rates} (when not empty) into {@code o}. */
+    private static void putTable(ObjectNode o, ConvTable t, Map<String, Double> rates) {
+        ArrayNode table = o.putArray("conv_table");
+        for (ConvTiming e : t.entries()) {
+            table.addObject().put("pass", e.pass()).put("c", e.c()).put("k", e.k()).put("kh", e.kh())
+                    .put("kw", e.kw()).put("stride", e.stride()).put("dilation", e.dilation())
+                    .put("groups", e.groups()).put("n", e.n()).put("h", e.h()).put("w", e.w())
+                    .put("seconds", e.seconds());
+        }
+        if (!rates.isEmpty()) {
+            ObjectNode r = o.putObject("layer_rates");
+            rates.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> r.put(e.getKey(), e.getValue()));
         }
     }
 

@@ -31,6 +31,16 @@ public record DeconvSpec(int outChannels, Hw kernel, Hw stride, Hw padLo, Hw pad
                 Hw.of(1), 1, bias);
     }
 
+    /**
+     * The convolution whose backward-data pass this transposed convolution is: from this layer's output channels to
+     * {@code inChannels}, with the same kernel, stride, dilation and groups and no padding. The engine runs this
+     * layer's forward as that convolution's backward-data pass, its backward-data as that convolution's forward
+     * and its weight gradient as that convolution's; the convolution's output is this layer's input.
+     */
+    public ConvSpec transposed(int inChannels) {
+        return new ConvSpec(inChannels, kernel, stride, Hw.of(0), Hw.of(0), dilation, groups, false);
+    }
+
     @Override
     public String type() {
         return "deconv";

@@ -20,7 +20,9 @@ import org.spatialconv.perfmodel.net.TensorShape;
  * @param inputGrid           distribution the input is loaded in
  * @param layers              per layer
  * @param objective           additive part, seconds
- * @param exposedAllreduce    gradient allreduce time not hidden by backward, seconds
+ * @param exposedAllreduce    gradient allreduce time not hidden by backward, seconds (with
+ *                            {@link org.spatialconv.perfmodel.cost.CostOptions#trainerStep}: the trainer's whole
+ *                            step after backward, {@link CostModel#trainerStepSeconds})
  * @param memoryBytesPerRank  peak bytes per rank: kept activations + weights/gradients/optimizer state + largest
  *                            scratch
  * @param memoryBudget        usable bytes per rank on the machine
@@ -65,7 +67,7 @@ public record Plan(int ranks, Grid inputGrid, List<LayerPlan> layers, double obj
             kept += c.keptBytes();
             scratch = Math.max(scratch, c.transientBytes());
         }
-        double exposed = exposedAllreduce(m, out);
+        double exposed = m.options().trainerStep() ? m.trainerStepSeconds() : exposedAllreduce(m, out);
         long memory = kept + scratch + m.paramStateBytes();
         return new Plan(m.ranks(), inputGrid, List.copyOf(out), objective, exposed, memory,
                 m.machine().device().usableBytes());

@@ -16,12 +16,15 @@ import org.spatialconv.conv.Tensor;
  * @param layerSeconds per layer (definition order, the loss layer last): for each step, the largest over ranks of
  *     that layer's forward + backward wall time on the rank (shuffles into the layer included); empty if not
  *     measured
+ * @param layerMeanSeconds as {@code layerSeconds}, the mean over ranks instead of the largest: these add up over
+ *     the layers to the ranks' mean step time less the update, where the largest over ranks counts a rank's delay
+ *     twice when ranks drift apart (in the late rank's layer and in the early rank's wait at the next exchange)
  */
 public record TrainResult(double[] loss, double[] stepSeconds, double samplesPerS, long peakBytesPerRank,
-        List<Tensor> parameters, Map<String, double[]> layerSeconds) {
+        List<Tensor> parameters, Map<String, double[]> layerSeconds, Map<String, double[]> layerMeanSeconds) {
     /** A result without per-layer times. */
     public TrainResult(double[] loss, double[] stepSeconds, double samplesPerS, long peakBytesPerRank,
             List<Tensor> parameters) {
-        this(loss, stepSeconds, samplesPerS, peakBytesPerRank, parameters, Map.of());
+        this(loss, stepSeconds, samplesPerS, peakBytesPerRank, parameters, Map.of(), Map.of());
     }
 }

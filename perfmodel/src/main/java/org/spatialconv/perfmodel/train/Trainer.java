@@ -124,17 +124,22 @@ public final class Trainer {
             counted++;
         }
         java.util.Map<String, double[]> layerSeconds = new java.util.LinkedHashMap<>();
+        java.util.Map<String, double[]> layerMeans = new java.util.LinkedHashMap<>();
         int nl = names.size();
         for (int i = 0; i < nl; i++) {
             double[] v = new double[cfg.steps()];
+            double[] mean = new double[cfg.steps()];
             for (int s = 0; s < cfg.steps(); s++) {
                 for (int r = 0; r < ex.size(); r++) {
                     v[s] = Math.max(v[s], perLayer[(s * ex.size() + r) * nl + i]);
+                    mean[s] += perLayer[(s * ex.size() + r) * nl + i] / ex.size();
                 }
             }
             layerSeconds.put(names.get(i), v);
+            layerMeans.put(names.get(i), mean);
         }
-        return new TrainResult(losses, seconds, cfg.batch() / (total / counted), perRank, ps, layerSeconds);
+        return new TrainResult(losses, seconds, cfg.batch() / (total / counted), perRank, ps, layerSeconds,
+                layerMeans);
     }
 
     private static void resetPeaks() {

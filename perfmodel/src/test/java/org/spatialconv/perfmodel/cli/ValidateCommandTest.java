@@ -17,7 +17,7 @@ class ValidateCommandTest extends CliHarness {
         Path json = dir.resolve("v.json");
         assertEquals(0, run("validate", "--model", "unet", "--sample", "32x32", "--batch", "2", "--ranks", "2",
                 "--grid", "1,2,1", "--steps", "2", "--json", json.toString()), err);
-        assertTrue(out.contains("iteration (input grid 1,2,1): predicted"), out);
+        assertTrue(out.contains("iteration (input grid 1,2,1, "), out);
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertTrue(j.get("iteration").get("predicted_ms").asDouble() > 0);
         assertTrue(j.get("iteration").get("measured_ms").asDouble() > 0);
@@ -26,10 +26,16 @@ class ValidateCommandTest extends CliHarness {
         for (JsonNode l : j.get("layers")) {
             assertTrue(l.get("predicted_ms").asDouble() > 0, l.toString());
             assertTrue(l.get("measured_ms").isNumber() && l.get("measured_ms").asDouble() > 0, l.toString());
+            // the mean over the ranks is at most the largest (per step; the medians over steps keep that order)
+            double mean = l.get("measured_mean_ms").asDouble();
+            assertTrue(mean > 0 && mean <= l.get("measured_ms").asDouble() * (1 + 1e-9), l.toString());
             measured++;
         }
         assertEquals(68, measured);
+        assertEquals(2, j.get("iteration").get("steps_ms").size());
+        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), j.get("threads_per_rank").asInt());
         assertTrue(out.contains("layers: median |predicted - measured| / measured"), out);
+        assertTrue(out.contains("(mean over ranks)"), out);
     }
 
     @Test

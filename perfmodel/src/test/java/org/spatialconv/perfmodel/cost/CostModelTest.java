@@ -14,6 +14,7 @@ import org.spatialconv.perfmodel.net.NetworkBuilder;
 import org.spatialconv.perfmodel.net.NetworkSpec;
 import org.spatialconv.perfmodel.net.TensorShape;
 import org.spatialconv.perfmodel.net.UpsampleSpec;
+import org.spatialconv.perfmodel.search.Plan;
 
 class CostModelTest {
     private static final double REL = 1e-12;
@@ -108,6 +109,25 @@ class CostModelTest {
         LayerCost s = m.layer(0, Grid.samples(2));
         close(2.0 * 4 * 8 * 8 * 2 * 9 / TestMachines.RATE, s.fwd());
         assertEquals(0, s.haloBytes());
+    }
+
+    @Test
+    void trainerStepByHand() {
+        // conv 2 -> 4 channels 3x3 with bias: 76 parameters
+        CostModel one = new CostModel(model(1, 1).network(), new TensorShape(1, 2, 8, 8),
+                TestMachines.simple(1, 1L << 30), 1, CostOptions.DEFAULT.withTrainerStep(true));
+        assertEquals(76, one.params());
+        // one rank: no gradient exchange; SGD reads w, g, v (12 B) and writes w, v (8 B), then zeroes g (4 B)
+        close(76 * 24.0 / TestMachines.MEM_BW, one.trainerStepSeconds());
+        // two ranks: pack 20 B, allocate the sum 8 B, add both arrays 2 x 24 B, copy back 16 B, unpack 12 B
+        CostModel two = new CostModel(model(1, 1).network(), new TensorShape(1, 2, 8, 8),
+                TestMachines.simple(2, 1L << 30), 2, CostOptions.DEFAULT.withTrainerStep(true));
+        close(76 * (24.0 + 20 + 8 + 48 + 16 + 12) / TestMachines.MEM_BW, two.trainerStepSeconds());
+        // the plan adds it whole (nothing overlapped) in place of the bucketed allreduce
+        Plan p = Plan.uniform(two, new Grid(1, 2, 1));
+        close(p.objective() + two.trainerStepSeconds(), p.iterationSeconds());
+        Plan overlapped = Plan.uniform(model(2, 2), new Grid(1, 2, 1));
+        close(overlapped.objective(), p.objective());
     }
 
     @Test

@@ -2,14 +2,20 @@ package org.spatialconv.perfmodel.cost;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.spatialconv.perfmodel.machine.Calibration;
 import org.spatialconv.perfmodel.machine.ConvTable;
+import org.spatialconv.perfmodel.machine.ConvTiming;
 import org.spatialconv.perfmodel.machine.Device;
 import org.spatialconv.perfmodel.machine.Link;
 import org.spatialconv.perfmodel.machine.MachineProfile;
 import org.spatialconv.perfmodel.net.ActivationSpec;
 import org.spatialconv.perfmodel.net.BatchNormSpec;
+import org.spatialconv.perfmodel.net.ConvSpec;
+import org.spatialconv.perfmodel.net.DeconvSpec;
+import org.spatialconv.perfmodel.net.LayerSpec;
 import org.spatialconv.perfmodel.net.LossSpec;
 import org.spatialconv.perfmodel.net.NetworkBuilder;
 import org.spatialconv.perfmodel.net.NetworkSpec;
@@ -46,16 +52,68 @@ class MemoryBoundCostTest {
         close(5120 / TestMachines.MEM_BW + OVERHEAD, old.bwdCompute());
     }
 
+    @Test
+    void convolutionsPayForTheirZeroedTensorsWhenAllocationWasMeasured() {
+        // input 1x4x8x8, conv 3x3 pad 1 to 2 channels, one rank: output 128 floats, input gradient 256 floats
+        NetworkSpec net = oneLayer(ConvSpec.of(2, 3, 1, 1, false));
+        double flops = 2.0 * 2 * 8 * 8 * 4 * 9;
+        double alloc = 1e9;
+        LayerCost c = new CostModel(net, new TensorShape(1, 4, 8, 8), profile(Map.of("alloc.fwd", alloc)), 1)
+                .layer(0, Grid.samples(1));
+        close(flops / TestMachines.RATE + OVERHEAD + 128 * 4 / alloc, c.fwdCompute());
+        close(2 * (flops / TestMachines.RATE + OVERHEAD) + 256 * 4 / alloc, c.bwdCompute());
+        LayerCost none = new CostModel(net, new TensorShape(1, 4, 8, 8), profile(Map.of()), 1)
+                .layer(0, Grid.samples(1));
+        close(flops / TestMachines.RATE + OVERHEAD, none.fwdCompute());
+    }
+
+    @Test
+    void transposedConvolutionsAreTimedAsTheConvolutionTheyTranspose() {
+        // input 1x4x8x8, 2x2 stride-2 transposed conv to 2 channels: output 1x2x16x16. The engine runs its forward
+        // as backward-data of the conv 2 -> 4 channels (2x2, stride 2) whose output is the 8x8 input, and so on.
+        NetworkSpec net = oneLayer(DeconvSpec.of(2, 2, 2, 0, false));
+        TensorShape in = new TensorShape(1, 4, 8, 8);
+        List<Calibration.ConvConfig> cfgs = Calibration.convConfigs(List.of(net), List.of(in));
+        assertEquals(1, cfgs.size());
+        assertEquals(2, cfgs.get(0).inChannels());
+        assertEquals(4, cfgs.get(0).spec().outChannels());
+        ConvTable t = new ConvTable(List.of(new ConvTiming("bwd_data", 2, 4, 2, 2, 2, 1, 1, 1, 8, 8, 1e-3),
+                new ConvTiming("fwd", 2, 4, 2, 2, 2, 1, 1, 1, 8, 8, 2e-3),
+                new ConvTiming("bwd_filter", 2, 4, 2, 2, 2, 1, 1, 1, 8, 8, 3e-3)));
+        double alloc = 1e9;
+        LayerCost c = new CostModel(net, in, profile(Map.of("alloc.fwd", alloc)).withConvTable(t), 1)
+                .layer(0, Grid.samples(1));
+        // forward: the table's backward-data, plus the output and a scatter buffer of its size (2x512 floats)
+        close(1e-3 + 2 * 512 * 4 / alloc, c.fwdCompute());
+        // backward: the table's forward and weight gradient, plus the zeroed input gradient (256 floats)
+        close(2e-3 + 256 * 4 / alloc + 3e-3, c.bwdCompute());
+        // without a table: the roofline, as before
+        double flops = 2.0 * 4 * 8 * 8 * 2 * 4;
+        close(flops / TestMachines.RATE + OVERHEAD,
+                new CostModel(net, in, profile(Map.of()), 1).layer(0, Grid.samples(1)).fwdCompute());
+    }
+
+    /** One layer on a 4-channel input, then an MSE loss. */
+    private static NetworkSpec oneLayer(LayerSpec spec) {
+        NetworkBuilder b = new NetworkBuilder("one", 4);
+        b.add("layer", spec);
+        b.add("loss", new LossSpec(LossSpec.Kind.MSE));
+        return b.build();
+    }
+
     private static CostModel model(Map<String, Double> rates) {
         NetworkBuilder b = new NetworkBuilder("bn-relu", 4);
         b.add("bn", BatchNormSpec.DEFAULT);
         b.add("relu", ActivationSpec.RELU);
         b.add("loss", new LossSpec(LossSpec.Kind.MSE));
         NetworkSpec net = b.build();
-        MachineProfile p = new MachineProfile("test", "round numbers", false,
+        return new CostModel(net, new TensorShape(1, 4, 8, 8), profile(rates), 1);
+    }
+
+    private static MachineProfile profile(Map<String, Double> rates) {
+        return new MachineProfile("test", "round numbers", false,
                 new Device("test", 1L << 30, 0, TestMachines.MEM_BW, TestMachines.RATE, 1.0, OVERHEAD),
                 new Link(TestMachines.ALPHA_INTRA, TestMachines.BW_INTRA),
                 new Link(TestMachines.ALPHA_INTER, TestMachines.BW_INTER), 1, ConvTable.EMPTY, Map.of(), rates);
-        return new CostModel(net, new TensorShape(1, 4, 8, 8), p, 1);
     }
 }

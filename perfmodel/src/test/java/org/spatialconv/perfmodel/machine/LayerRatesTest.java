@@ -11,20 +11,29 @@ import org.spatialconv.conv.layers.Threads;
 
 /** Measured layer rates: calibration produces them, profiles keep them, old profiles load without them. */
 class LayerRatesTest {
-    private static final int MEASURED_KEYS = 15; // 8 classes x fwd/bwd, less add.bwd
+    private static final int MEASURED_KEYS = 18; // 9 classes x fwd/bwd, less add.bwd, and alloc.fwd
 
     @Test
     void calibrationMeasuresEveryClassAndPass() {
         Map<String, Double> r = LayerCalibration.measure(Threads.ONE, List.of(8, 16), s -> { });
         assertEquals(MEASURED_KEYS, r.size(), r.toString());
         for (String cls : List.of("batch_norm", "activation", "concat", "pool", "upsample_nearest",
-                "upsample_bilinear", "loss")) {
+                "upsample_bilinear", "loss", "loss_ce")) {
             for (String pass : List.of("fwd", "bwd")) {
                 Double v = r.get(LayerClasses.key(cls, pass));
                 assertTrue(v != null && v > 0 && !v.isInfinite(), cls + "." + pass + " = " + v);
             }
         }
         assertTrue(r.get("add.fwd") > 0);
+        assertTrue(r.get("alloc.fwd") > 0);
+        // the same kernels with two ranks at once: every rate is measured again, per rank
+        Map<String, Double> two = LayerCalibration.measure(Threads.ONE, 2, List.of(8), s -> { });
+        assertEquals(r.keySet(), two.keySet());
+        assertTrue(two.values().stream().allMatch(v -> v > 0 && !v.isInfinite()), two.toString());
+        // an exchange among busy ranks: nothing to wait for alone, a finite non-negative wait for two
+        assertEquals(0.0, LayerCalibration.syncSeconds(Threads.ONE, 1));
+        double sync = LayerCalibration.syncSeconds(Threads.ONE, 2);
+        assertTrue(sync >= 0 && sync < 1, "sync " + sync);
         assertThrows(IllegalArgumentException.class, () -> LayerCalibration.measure(Threads.ONE, List.of(7),
                 s -> { }));
     }
