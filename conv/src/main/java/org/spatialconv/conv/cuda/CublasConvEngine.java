@@ -31,16 +31,14 @@ import org.spatialconv.conv.Window;
  * <p>Only {@link SelectingConv} refers to this class, by name through reflection, and only after
  * {@link OptionalLibraries} found cuBLAS usable, so nothing else links against JCublas.
  */
-final class CublasConvEngine implements ConvEngine {
+final class CublasConvEngine extends ContextResource implements ConvEngine {
     static final String NAME = OptionalLibraries.CUBLAS;
     private static final Pointer ONE = Pointer.to(new float[] {1f});
     private static final Pointer ZERO = Pointer.to(new float[] {0f});
 
-    private final CudaContext context;
     private final CudaOps ops;
     private final cublasHandle handle = new cublasHandle();
     private final Map<ConvProblem, GemmMapping> mappings = new HashMap<>();
-    private boolean closed;
 
     /** Entry point for {@link SelectingConv} (called reflectively). */
     static ConvEngine open(CudaContext context, CudaOps ops) {
@@ -48,11 +46,11 @@ final class CublasConvEngine implements ConvEngine {
     }
 
     private CublasConvEngine(CudaContext context, CudaOps ops) {
-        this.context = context;
+        super(context, 0);
         this.ops = ops;
         context.makeCurrent();
         check(cublasCreate(handle), "cublasCreate");
-        context.tracker().opened(this, "cuBLAS handle", 0);
+        track("cuBLAS handle");
         try {
             check(cublasSetMathMode(handle, cublasMath.CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
             check(cublasSetPointerMode(handle, cublasPointerMode.CUBLAS_POINTER_MODE_HOST), "cublasSetPointerMode");
@@ -94,9 +92,7 @@ final class CublasConvEngine implements ConvEngine {
     }
 
     private void run(ConvCall call, CudaStream stream) {
-        if (closed) {
-            throw new IllegalStateException("cuBLAS engine is closed");
-        }
+        requireOpen("cuBLAS engine");
         GemmMapping m = mappings.computeIfAbsent(call.problem(), GemmMapping::of);
         context.makeCurrent();
         check(cublasSetStream(handle, new cudaStream_t(stream.handle())), "cublasSetStream");
@@ -126,14 +122,7 @@ final class CublasConvEngine implements ConvEngine {
     }
 
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        if (context.tracker().closedResource(this, 0)) {
-            context.makeCurrent();
-            check(cublasDestroy(handle), "cublasDestroy");
-        }
+    void release() {
+        check(cublasDestroy(handle), "cublasDestroy");
     }
 }

@@ -10,15 +10,13 @@ import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
 
 /** A CUDA event without timing, for ordering streams (also across contexts and devices) and the host. */
-public final class CudaEvent implements AutoCloseable {
-    private final CudaContext context;
+public final class CudaEvent extends ContextResource {
     private final CUevent event = new CUevent();
-    private boolean closed;
 
     CudaEvent(CudaContext context) {
-        this.context = context;
+        super(context, 0);
         CudaCheck.check(cuEventCreate(event, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
-        context.tracker().opened(this, "CudaEvent", 0);
+        track("CudaEvent");
     }
 
     /** Records the event at the current end of {@code stream}'s work. */
@@ -38,21 +36,12 @@ public final class CudaEvent implements AutoCloseable {
     }
 
     private CUevent handle() {
-        if (closed) {
-            throw new IllegalStateException("event is closed");
-        }
+        requireOpen("event");
         return event;
     }
 
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        if (context.tracker().closedResource(this, 0)) {
-            context.makeCurrent();
-            CudaCheck.check(cuEventDestroy(event), "cuEventDestroy");
-        }
+    void release() {
+        CudaCheck.check(cuEventDestroy(event), "cuEventDestroy");
     }
 }

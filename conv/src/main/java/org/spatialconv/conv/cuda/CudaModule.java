@@ -11,23 +11,19 @@ import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 
 /** A loaded module (the kernels' fatbin) with a cache of its functions, and the one place kernels are launched. */
-public final class CudaModule implements KernelLauncher, AutoCloseable {
-    private final CudaContext context;
+public final class CudaModule extends ContextResource implements KernelLauncher {
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();
-    private boolean closed;
 
     CudaModule(CudaContext context, byte[] image, String name) {
-        this.context = context;
+        super(context, 0);
         CudaCheck.check(cuModuleLoadData(module, image), "cuModuleLoadData(" + name + ")");
-        context.tracker().opened(this, "CudaModule " + name, 0);
+        track("CudaModule " + name);
     }
 
     /** The named kernel (cached). */
     public synchronized CUfunction function(String name) {
-        if (closed) {
-            throw new IllegalStateException("module is closed");
-        }
+        requireOpen("module");
         return functions.computeIfAbsent(name, n -> {
             CUfunction f = new CUfunction();
             CudaCheck.check(cuModuleGetFunction(f, module, n), "cuModuleGetFunction(" + n + ")");
@@ -44,14 +40,7 @@ public final class CudaModule implements KernelLauncher, AutoCloseable {
     }
 
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        if (context.tracker().closedResource(this, 0)) {
-            context.makeCurrent();
-            CudaCheck.check(cuModuleUnload(module), "cuModuleUnload");
-        }
+    void release() {
+        CudaCheck.check(cuModuleUnload(module), "cuModuleUnload");
     }
 }

@@ -8,22 +8,18 @@ import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 
 /** A non-blocking CUDA stream: kernels and copies on one stream run in order; separate streams may overlap. */
-public final class CudaStream implements AutoCloseable {
-    private final CudaContext context;
+public final class CudaStream extends ContextResource {
     private final CUstream stream = new CUstream();
-    private boolean closed;
 
     CudaStream(CudaContext context) {
-        this.context = context;
+        super(context, 0);
         CudaCheck.check(cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-        context.tracker().opened(this, "CudaStream", 0);
+        track("CudaStream");
     }
 
     /** The driver handle (for launches and async copies). */
     public CUstream handle() {
-        if (closed) {
-            throw new IllegalStateException("stream is closed");
-        }
+        requireOpen("stream");
         return stream;
     }
 
@@ -34,14 +30,7 @@ public final class CudaStream implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        if (context.tracker().closedResource(this, 0)) {
-            context.makeCurrent();
-            CudaCheck.check(cuStreamDestroy(stream), "cuStreamDestroy");
-        }
+    void release() {
+        CudaCheck.check(cuStreamDestroy(stream), "cuStreamDestroy");
     }
 }

@@ -11,20 +11,15 @@ import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
 
 /** float32 device memory owned by a {@link CudaContext}; closing it frees the memory. */
-public final class DeviceBuffer implements DeviceArray, AutoCloseable {
-    private final CudaContext context;
+public final class DeviceBuffer extends ContextResource implements DeviceArray {
     private final CUdeviceptr pointer = new CUdeviceptr();
     private final long floats;
-    private boolean closed;
 
     DeviceBuffer(CudaContext context, long floats) {
-        if (floats < 1) {
-            throw new IllegalArgumentException("device buffer needs at least one element, got " + floats);
-        }
-        this.context = context;
+        super(context, bytes(floats));
         this.floats = floats;
         CudaCheck.check(cuMemAlloc(pointer, floats * Sizeof.FLOAT), "cuMemAlloc(" + floats * Sizeof.FLOAT + ")");
-        context.tracker().opened(this, "DeviceBuffer", floats * Sizeof.FLOAT);
+        track("DeviceBuffer");
     }
 
     @Override
@@ -81,20 +76,18 @@ public final class DeviceBuffer implements DeviceArray, AutoCloseable {
     }
 
     private void requireOpen() {
-        if (closed) {
-            throw new IllegalStateException("device buffer is closed");
+        requireOpen("device buffer");
+    }
+
+    private static long bytes(long floats) {
+        if (floats < 1) {
+            throw new IllegalArgumentException("device buffer needs at least one element, got " + floats);
         }
+        return floats * Sizeof.FLOAT;
     }
 
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        if (context.tracker().closedResource(this, floats * Sizeof.FLOAT)) {
-            context.makeCurrent();
-            CudaCheck.check(cuMemFree(pointer), "cuMemFree");
-        }
+    void release() {
+        CudaCheck.check(cuMemFree(pointer), "cuMemFree");
     }
 }

@@ -12,22 +12,17 @@ import jcuda.Sizeof;
  * Page-locked host memory (for asynchronous copies and host staging of halos between processes), viewed as a
  * {@link FloatBuffer}. Closing it frees the memory; the view must not be used afterwards.
  */
-public final class PinnedHostBuffer implements AutoCloseable {
-    private final CudaContext context;
+public final class PinnedHostBuffer extends ContextResource {
     private final Pointer pointer = new Pointer();
     private final long floats;
     private final FloatBuffer view;
-    private boolean closed;
 
     PinnedHostBuffer(CudaContext context, long floats) {
-        if (floats < 1 || floats > Integer.MAX_VALUE / Sizeof.FLOAT) {
-            throw new IllegalArgumentException("pinned buffer size out of range: " + floats + " floats");
-        }
-        this.context = context;
+        super(context, bytes(floats));
         this.floats = floats;
         CudaCheck.check(cuMemAllocHost(pointer, floats * Sizeof.FLOAT), "cuMemAllocHost(" + floats * Sizeof.FLOAT + ")");
         this.view = pointer.getByteBuffer(0, floats * Sizeof.FLOAT).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        context.tracker().opened(this, "PinnedHostBuffer", floats * Sizeof.FLOAT);
+        track("PinnedHostBuffer");
     }
 
     /** Capacity in floats. */
@@ -48,20 +43,18 @@ public final class PinnedHostBuffer implements AutoCloseable {
     }
 
     private void requireOpen() {
-        if (closed) {
-            throw new IllegalStateException("pinned host buffer is closed");
+        requireOpen("pinned host buffer");
+    }
+
+    private static long bytes(long floats) {
+        if (floats < 1 || floats > Integer.MAX_VALUE / Sizeof.FLOAT) {
+            throw new IllegalArgumentException("pinned buffer size out of range: " + floats + " floats");
         }
+        return floats * Sizeof.FLOAT;
     }
 
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        if (context.tracker().closedResource(this, floats * Sizeof.FLOAT)) {
-            context.makeCurrent();
-            CudaCheck.check(cuMemFreeHost(pointer), "cuMemFreeHost");
-        }
+    void release() {
+        CudaCheck.check(cuMemFreeHost(pointer), "cuMemFreeHost");
     }
 }
