@@ -27,98 +27,78 @@ final class ShiftedTaps {
 
     static void forward(Geo g, float[] x, float[] w, float[] bias, float[] y, Window win, CpuConfig cfg,
             WorkerPool pool) {
-        int h0 = win.lo(0);
-        int h1 = win.hi(0);
-        int w0 = win.lo(1);
-        int w1 = win.hi(1);
-        int cw = w1 - w0;
-        int tail = g.dw * (g.s - 1);
-        int len = cw + tail;
-        int cgr = g.cg * g.r;
-        int budget = g.budget(cfg.scratchFloats());
-        int tr = (int) Math.max(1, budget / ((long) cgr * len));
+        Tiles tl = Tiles.of(g, win, cfg);
         float[] ws = splitByColumn(g, w);
-        int units = g.n * g.groups;
-        int nb = Band.count(h1 - h0, units, cfg);
         float[][] bufs = new float[pool.threads()][];
         float[][] outs = new float[pool.threads()][];
-        pool.run(units * nb, (worker, task) -> {
-            Band t = Band.of(task, nb, g.groups, h0, h1);
+        pool.run(tl.units() * tl.nb(), (worker, task) -> {
+            Band t = Band.of(task, tl.nb(), g.groups, tl.h0(), tl.h1());
             int sample = t.sample();
             int grp = t.grp();
             int a = t.a();
             int b = t.b();
-            int ldb = tr * len + tail;
+            int ldb = tl.tr() * tl.len() + tl.tail();
             if (bufs[worker] == null) {
-                bufs[worker] = new float[cgr * ldb + tail]; // netlib checks offset + rows*ldb against the length
-                outs[worker] = new float[g.kg * tr * len];
+                // netlib checks offset + rows*ldb against the length
+                bufs[worker] = new float[tl.cgr() * ldb + tl.tail()];
+                outs[worker] = new float[g.kg * tl.tr() * tl.len()];
             }
             float[] bm = bufs[worker];
             float[] out = outs[worker];
             int xBase = g.xPlane(sample, grp * g.cg);
             int yBase = g.yPlane(sample, grp * g.kg);
-            for (int oa = a; oa < b; oa += tr) {
-                int ob = Math.min(b, oa + tr);
-                int p = (ob - oa) * len;
-                lower(g, x, xBase, oa, ob, w0 - g.pw, len, ldb, bm);
+            for (int oa = a; oa < b; oa += tl.tr()) {
+                int ob = Math.min(b, oa + tl.tr());
+                int p = (ob - oa) * tl.len();
+                lower(g, x, xBase, oa, ob, tl.w0() - g.pw, tl.len(), ldb, bm);
                 for (int s = 0; s < g.s; s++) {
-                    Sgemm.gemm(false, false, g.kg, p, cgr, 1f, ws, (s * g.k + grp * g.kg) * cgr, cgr, bm,
+                    Sgemm.gemm(false, false, g.kg, p, tl.cgr(), 1f, ws, (s * g.k + grp * g.kg) * tl.cgr(), tl.cgr(), bm,
                             s * g.dw, ldb, s == 0 ? 0f : 1f, out, 0, p);
                 }
-                Band.copyOut(g, out, len, y, yBase, oa, ob, w0, cw, bias, grp);
+                Band.copyOut(g, out, tl.len(), y, yBase, oa, ob, tl.w0(), tl.cw(), bias, grp);
             }
         });
     }
 
     static void backwardFilter(Geo g, float[] x, float[] dy, float[] dw, Window win, CpuConfig cfg,
             WorkerPool pool) {
-        int h0 = win.lo(0);
-        int h1 = win.hi(0);
-        int w0 = win.lo(1);
-        int w1 = win.hi(1);
-        int cw = w1 - w0;
-        int tail = g.dw * (g.s - 1);
-        int len = cw + tail;
-        int cgr = g.cg * g.r;
-        int budget = g.budget(cfg.scratchFloats());
-        int tr = (int) Math.max(1, budget / ((long) cgr * len));
-        int units = g.n * g.groups;
-        int nb = Band.count(h1 - h0, units, cfg);
+        Tiles tl = Tiles.of(g, win, cfg);
         float[][] bufs = new float[pool.threads()][];
         float[][] dys = new float[pool.threads()][];
         float[][] partial = new float[pool.threads()][];
         int outPlane = g.oh * g.ow;
-        pool.run(units * nb, (worker, task) -> {
-            Band t = Band.of(task, nb, g.groups, h0, h1);
+        pool.run(tl.units() * tl.nb(), (worker, task) -> {
+            Band t = Band.of(task, tl.nb(), g.groups, tl.h0(), tl.h1());
             int sample = t.sample();
             int grp = t.grp();
             int a = t.a();
             int b = t.b();
-            int ldb = tr * len + tail;
+            int ldb = tl.tr() * tl.len() + tl.tail();
             if (bufs[worker] == null) {
-                bufs[worker] = new float[cgr * ldb + tail]; // netlib checks offset + rows*ldb against the length
-                dys[worker] = new float[g.kg * tr * len];
-                partial[worker] = new float[g.s * g.k * cgr];
+                // netlib checks offset + rows*ldb against the length
+                bufs[worker] = new float[tl.cgr() * ldb + tl.tail()];
+                dys[worker] = new float[g.kg * tl.tr() * tl.len()];
+                partial[worker] = new float[g.s * g.k * tl.cgr()];
             }
             float[] bm = bufs[worker];
             float[] dyw = dys[worker];
             float[] acc = partial[worker];
             int xBase = g.xPlane(sample, grp * g.cg);
             int yBase = g.yPlane(sample, grp * g.kg);
-            for (int oa = a; oa < b; oa += tr) {
-                int ob = Math.min(b, oa + tr);
-                int p = (ob - oa) * len;
-                lower(g, x, xBase, oa, ob, w0 - g.pw, len, ldb, bm);
+            for (int oa = a; oa < b; oa += tl.tr()) {
+                int ob = Math.min(b, oa + tl.tr());
+                int p = (ob - oa) * tl.len();
+                lower(g, x, xBase, oa, ob, tl.w0() - g.pw, tl.len(), ldb, bm);
                 for (int kk = 0; kk < g.kg; kk++) {
                     for (int o = oa; o < ob; o++) {
-                        int d = kk * p + (o - oa) * len;
-                        System.arraycopy(dy, yBase + kk * outPlane + o * g.ow + w0, dyw, d, cw);
-                        Arrays.fill(dyw, d + cw, d + len, 0f);
+                        int d = kk * p + (o - oa) * tl.len();
+                        System.arraycopy(dy, yBase + kk * outPlane + o * g.ow + tl.w0(), dyw, d, tl.cw());
+                        Arrays.fill(dyw, d + tl.cw(), d + tl.len(), 0f);
                     }
                 }
                 for (int s = 0; s < g.s; s++) {
-                    Sgemm.gemm(false, true, g.kg, cgr, p, 1f, dyw, 0, p, bm, s * g.dw, ldb, 1f, acc,
-                            (s * g.k + grp * g.kg) * cgr, cgr);
+                    Sgemm.gemm(false, true, g.kg, tl.cgr(), p, 1f, dyw, 0, p, bm, s * g.dw, ldb, 1f, acc,
+                            (s * g.k + grp * g.kg) * tl.cgr(), tl.cgr());
                 }
             }
         });
@@ -127,12 +107,31 @@ final class ShiftedTaps {
                 continue;
             }
             for (int k = 0; k < g.k; k++) {
-                for (int cr = 0; cr < cgr; cr++) {
+                for (int cr = 0; cr < tl.cgr(); cr++) {
                     for (int s = 0; s < g.s; s++) {
-                        dw[(k * cgr + cr) * g.s + s] += part[(s * g.k + k) * cgr + cr];
+                        dw[(k * tl.cgr() + cr) * g.s + s] += part[(s * g.k + k) * tl.cgr() + cr];
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The tiling of a pass over {@code win}: rows {@code [h0, h1)}, {@code cw} output columns from {@code w0}, the
+     * {@code tail} extra input columns the kernel reaches, row length {@code len} of {@code B}, {@code cgr} rows of
+     * {@code B}, {@code tr} output rows per tile (within the scratch budget), and {@code nb} bands per each of the
+     * {@code units} (sample, group) pairs.
+     */
+    private record Tiles(int h0, int h1, int w0, int cw, int tail, int len, int cgr, int tr, int nb, int units) {
+        static Tiles of(Geo g, Window win, CpuConfig cfg) {
+            int cw = win.hi(1) - win.lo(1);
+            int tail = g.dw * (g.s - 1);
+            int len = cw + tail;
+            int cgr = g.cg * g.r;
+            int tr = (int) Math.max(1, g.budget(cfg.scratchFloats()) / ((long) cgr * len));
+            int units = g.n * g.groups;
+            return new Tiles(win.lo(0), win.hi(0), win.lo(1), cw, tail, len, cgr, tr,
+                    Band.count(win.hi(0) - win.lo(0), units, cfg), units);
         }
     }
 
