@@ -38,6 +38,9 @@ public final class Network {
     private final List<Parameter> buffers = new ArrayList<>();
     /** Wall time per node since the last {@link #resetLayerNanos()}: forward and backward, shuffles included. */
     private final long[] layerNanos;
+    /** {@link System#nanoTime()} at the end of each node's last forward and last backward pass. */
+    private final long[] forwardEnds;
+    private final long[] backwardEnds;
     private Tensor[] outputs;
     private Tensor[] grads;
     private Tensor outputGrad;
@@ -69,6 +72,8 @@ public final class Network {
         edges = new Fetch[n][];
         lastUse = new int[n + 1];
         layerNanos = new long[n];
+        forwardEnds = new long[n];
+        backwardEnds = new long[n];
         index.put(NetworkDef.INPUT, -1);
         input = Placement.split(grid, inputShape);
         for (int i = 0; i < n; i++) {
@@ -166,6 +171,20 @@ public final class Network {
         return layerNanos.clone();
     }
 
+    /**
+     * {@link System#nanoTime()} when each node's last forward pass (shuffles in included) ended on this rank, in
+     * definition order; 0 for a node that has not run. With a clock the ranks share (one JVM, or one host), the
+     * largest over ranks of consecutive ends give each node's share of the slowest rank's progress.
+     */
+    public long[] forwardEndNanos() {
+        return forwardEnds.clone();
+    }
+
+    /** As {@link #forwardEndNanos()}, for the last backward pass (gradient shuffles back included). */
+    public long[] backwardEndNanos() {
+        return backwardEnds.clone();
+    }
+
     /** Zeroes the per-node times of {@link #layerNanos()}. */
     public void resetLayerNanos() {
         java.util.Arrays.fill(layerNanos, 0);
@@ -197,7 +216,8 @@ public final class Network {
                 ins.add(edges[i][k].forward(ctx.exchange(), p < 0 ? x : outputs[p]));
             }
             outputs[i] = layers[i].forward(ins, training);
-            layerNanos[i] += System.nanoTime() - t0;
+            forwardEnds[i] = System.nanoTime();
+            layerNanos[i] += forwardEnds[i] - t0;
             for (int k = 0; k < producers[i].length; k++) {
                 int p = producers[i][k];
                 if (p >= 0 && lastUse[p + 1] == i && p != n - 1) {
@@ -259,7 +279,8 @@ public final class Network {
                     add(grads[p], g);
                 }
             }
-            layerNanos[i] += System.nanoTime() - t0;
+            backwardEnds[i] = System.nanoTime();
+            layerNanos[i] += backwardEnds[i] - t0;
         }
         outputGrad = null;
     }

@@ -19,12 +19,17 @@ import org.spatialconv.conv.Tensor;
  * @param layerMeanSeconds as {@code layerSeconds}, the mean over ranks instead of the largest: these add up over
  *     the layers to the ranks' mean step time less the update, where the largest over ranks counts a rank's delay
  *     twice when ranks drift apart (in the late rank's layer and in the early rank's wait at the next exchange)
+ * @param layerCriticalSeconds per layer, for each step, its share of the slowest rank's progress: how much the
+ *     layer's forward and backward moved the last rank's end forward (see {@code Trainer.criticalShares}). These
+ *     add up over the layers to the step less the update and count a late rank's delay once; they need a clock the
+ *     ranks share (one JVM or one host)
  */
 public record TrainResult(double[] loss, double[] stepSeconds, double samplesPerS, long peakBytesPerRank,
-        List<Tensor> parameters, Map<String, double[]> layerSeconds, Map<String, double[]> layerMeanSeconds) {
+        List<Tensor> parameters, Map<String, double[]> layerSeconds, Map<String, double[]> layerMeanSeconds,
+        Map<String, double[]> layerCriticalSeconds) {
     /** A result without per-layer times. */
     public TrainResult(double[] loss, double[] stepSeconds, double samplesPerS, long peakBytesPerRank,
             List<Tensor> parameters) {
-        this(loss, stepSeconds, samplesPerS, peakBytesPerRank, parameters, Map.of(), Map.of());
+        this(loss, stepSeconds, samplesPerS, peakBytesPerRank, parameters, Map.of(), Map.of(), Map.of());
     }
 }

@@ -63,6 +63,7 @@ public final class Trainer {
         List<Tensor> ps = new ArrayList<>();
         List<String> names = new ArrayList<>();
         double[] perLayer = null; // [step][rank][layer], this rank's slots only until the allreduce below
+        double[] timeline = null; // [step][rank][event] in execution order (see criticalShares), likewise
         try (Backend backend = Backends.create("cpu", BackendOptions.threads(cfg.threadsPerRank()))) {
             RankContext ctx = new RankContext(ex, backend, new Threads(cfg.threadsPerRank()));
             Network net = new Network(t.def(), inShape, cfg.grid(), ctx, cfg.seed());
@@ -73,6 +74,10 @@ public final class Trainer {
             names.add(specLayers.get(specLayers.size() - 1).name()); // the loss layer
             int nl = names.size();
             perLayer = new double[cfg.steps() * ex.size() * nl];
+            int events = 2 * nl;
+            timeline = new double[cfg.steps() * ex.size() * events];
+            double[] origin = {ex.rank() == 0 ? System.nanoTime() : 0}; // exact in a double (below 2^53 ns)
+            ex.allreduce(origin);
             for (int s = 0; s < cfg.steps(); s++) {
                 int first = s * cfg.batch();
                 Tensor x = net.inputPlacement().block(data.inputs(first, cfg.batch(), inShape.c(), cfg.height(),
@@ -101,9 +106,20 @@ public final class Trainer {
                     perLayer[base + i] = ln[i] / 1e9;
                 }
                 perLayer[base + nl - 1] = lossNanos / 1e9;
+                long o = (long) origin[0];
+                long[] fe = net.forwardEndNanos();
+                long[] be = net.backwardEndNanos();
+                int tb = (s * ex.size() + ex.rank()) * events;
+                timeline[tb] = (t0 - o) / 1e9;
+                for (int i = 0; i < fe.length; i++) {
+                    timeline[tb + 1 + i] = (fe[i] - o) / 1e9;
+                    timeline[tb + events - 1 - i] = (be[i] - o) / 1e9;
+                }
+                timeline[tb + nl] = (l0 + lossNanos - o) / 1e9;
                 onStep.accept(s);
             }
             ex.allreduce(perLayer); // every other rank's slots are zero: the sum gathers them
+            ex.allreduce(timeline);
             for (Parameter p : net.parameters()) {
                 ps.add(p.value());
             }
@@ -138,8 +154,46 @@ public final class Trainer {
             layerSeconds.put(names.get(i), v);
             layerMeans.put(names.get(i), mean);
         }
+        double[][] shares = criticalShares(timeline, cfg.steps(), ex.size(), nl);
+        java.util.Map<String, double[]> layerCritical = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < nl; i++) {
+            layerCritical.put(names.get(i), shares[i]);
+        }
         return new TrainResult(losses, seconds, cfg.batch() / (total / counted), perRank, ps, layerSeconds,
-                layerMeans);
+                layerMeans, layerCritical);
+    }
+
+    /**
+     * Each layer's share of the slowest rank's progress, per step. {@code timeline[(step * ranks + rank) * 2L + e]}
+     * holds, for {@code L = layers} (the loss last), the time of event {@code e} in execution order: 0 the step's
+     * start, {@code 1..L-1} the end of each network layer's forward pass, {@code L} the end of the loss, then
+     * {@code L+1..2L-1} the end of each network layer's backward pass (last layer first). With {@code M(e)} the
+     * largest over ranks, an event's share is {@code M(e) - M(e-1)}, which is never negative (each rank's events
+     * are in order), and a layer's share is that of its forward end plus that of its backward end; the shares add
+     * up to the time from the last rank's start to the last rank's end of backward. Unlike the largest over ranks
+     * of each rank's own layer time, a late rank's delay is counted once: in the layer where the slowest rank
+     * spent it.
+     *
+     * @return {@code [layer][step]} in seconds
+     */
+    static double[][] criticalShares(double[] timeline, int steps, int ranks, int layers) {
+        int events = 2 * layers;
+        double[][] shares = new double[layers][steps];
+        for (int s = 0; s < steps; s++) {
+            double[] m = new double[events];
+            java.util.Arrays.fill(m, Double.NEGATIVE_INFINITY);
+            for (int r = 0; r < ranks; r++) {
+                for (int e = 0; e < events; e++) {
+                    m[e] = Math.max(m[e], timeline[(s * ranks + r) * events + e]);
+                }
+            }
+            for (int i = 0; i < layers - 1; i++) {
+                int back = events - 1 - i;
+                shares[i][s] = (m[1 + i] - m[i]) + (m[back] - m[back - 1]);
+            }
+            shares[layers - 1][s] = m[layers] - m[layers - 1];
+        }
+        return shares;
     }
 
     private static void resetPeaks() {

@@ -23,19 +23,25 @@ class ValidateCommandTest extends CliHarness {
         assertTrue(j.get("iteration").get("measured_ms").asDouble() > 0);
         assertEquals(68, j.get("layers").size());
         int measured = 0;
+        double critical = 0;
         for (JsonNode l : j.get("layers")) {
             assertTrue(l.get("predicted_ms").asDouble() > 0, l.toString());
             assertTrue(l.get("measured_ms").isNumber() && l.get("measured_ms").asDouble() > 0, l.toString());
             // the mean over the ranks is at most the largest (per step; the medians over steps keep that order)
             double mean = l.get("measured_mean_ms").asDouble();
-            assertTrue(mean > 0 && mean <= l.get("measured_ms").asDouble() * (1 + 1e-9), l.toString());
+            assertTrue(mean > 0 && mean <= l.get("measured_largest_ms").asDouble() * (1 + 1e-9), l.toString());
+            critical += l.get("measured_ms").asDouble();
             measured++;
         }
         assertEquals(68, measured);
+        // the shares add up to the step less the update, per step; with 2 steps the "median" is the second step
+        double step = j.get("iteration").get("steps_ms").get(1).asDouble();
+        assertTrue(critical <= step * (1 + 1e-9) && critical > 0.5 * step, critical + " vs step " + step);
         assertEquals(2, j.get("iteration").get("steps_ms").size());
         assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), j.get("threads_per_rank").asInt());
         assertTrue(out.contains("layers: median |predicted - measured| / measured"), out);
         assertTrue(out.contains("(mean over ranks)"), out);
+        assertTrue(out.contains("(share of the slowest rank's progress)"), out);
     }
 
     @Test
