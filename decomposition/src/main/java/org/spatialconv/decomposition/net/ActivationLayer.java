@@ -12,8 +12,8 @@ public final class ActivationLayer extends BoundLayer {
 
     /** An activation with negative-side {@code slope}. */
     public ActivationLayer(float slope) {
-        if (slope < 0) {
-            throw new IllegalArgumentException("leaky relu slope must be >= 0, got " + slope);
+        if (!(slope >= 0 && slope < 1)) {
+            throw new IllegalArgumentException("leaky relu slope must be in [0, 1), got " + slope);
         }
         this.slope = slope;
     }

@@ -10,10 +10,13 @@ public record ActivationSpec(Kind kind, double slope) implements LayerSpec {
     /** Plain ReLU. */
     public static final ActivationSpec RELU = new ActivationSpec(Kind.RELU, 0);
 
-    /** @throws IllegalArgumentException if the slope is not finite, or non-zero for ReLU */
+    /** @throws IllegalArgumentException if the slope is outside [0, 1), or non-zero for ReLU */
     public ActivationSpec {
-        if (kind == null || !Double.isFinite(slope) || (kind == Kind.RELU && slope != 0)) {
+        if (kind == null || (kind == Kind.RELU && slope != 0)) {
             throw new IllegalArgumentException("activation: bad kind/slope " + kind + ", " + slope);
+        }
+        if (!(slope >= 0 && slope < 1)) {
+            throw new IllegalArgumentException("leakyrelu slope must be in [0, 1), got " + slope);
         }
     }
 

@@ -64,6 +64,7 @@ class NetworkJsonTest {
                 "layer 'b1': unknown type 'groupnorm'");
         assertError(TINY.replace("\"kernel\": [3, 5]", "\"kernal\": [3, 5]"), "layer 'c1': missing field 'kernel'");
         assertError(TINY.replace("\"slope\": 0.1", "\"slope\": 0.1, \"alpha\": 2"), "layer 'r1': unknown field 'alpha'");
+        assertError(TINY.replace("\"slope\": 0.1", "\"slope\": 1.5"), "layer 'r1': leakyrelu slope must be in [0, 1), got 1.5");
         assertError(TINY.replace("\"inputs\": [\"d1\", \"u1\"]", "\"inputs\": [\"d1\", \"nope\"]"),
                 "layer 's': input 'nope'");
         assertError(TINY.replace("\"out_channels\": 8, \"kernel\": [3, 5]", "\"out_channels\": -1, \"kernel\": [3, 5]"),
