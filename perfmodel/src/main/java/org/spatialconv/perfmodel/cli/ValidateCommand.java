@@ -62,6 +62,11 @@ public final class ValidateCommand extends CliCommand {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the comparison as JSON.")
     Path json;
 
+    @Option(names = "--timeline", paramLabel = "FILE.csv",
+            description = "Also write when every rank reached each layer's forward and backward end, per step "
+                    + "(CSV: step,rank,event,ms from the step's first start), to see where ranks waited.")
+    Path timeline;
+
     @Override
     protected int execute() throws Exception {
         if (ranks < 1 || threads != null && threads < 1 || steps < 1) {
@@ -69,6 +74,7 @@ public final class ValidateCommand extends CliCommand {
         }
         int tpr = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / ranks);
         PlanCommand.checkOutput(json, "--json");
+        PlanCommand.checkOutput(timeline, "--timeline");
         PlanCommand.Setup s = PlanCommand.Setup.of(model, sample, batch, machine, null, "sgd", "global");
         // the engine needs at least one sample per sample part, so the planner may not idle ranks here; the
         // model is told the threads each rank runs with (it matters where ranks share a host's cores) and prices
@@ -167,7 +173,30 @@ public final class ValidateCommand extends CliCommand {
             String text = PlanReport.MAPPER.writeValueAsString(root);
             AtomicFiles.write(json, tmp -> Files.writeString(tmp, text));
         }
+        if (timeline != null) {
+            String csv = timelineCsv(r.timeline());
+            AtomicFiles.write(timeline, tmp -> Files.writeString(tmp, csv));
+        }
         return 0;
+    }
+
+    /** {@code step,rank,event,ms} rows, times from the step's earliest start over ranks. */
+    static String timelineCsv(TrainResult.Timeline t) {
+        StringBuilder b = new StringBuilder("step,rank,event,ms\n");
+        int ne = t.events().size();
+        for (int s = 0; s < t.steps(); s++) {
+            double origin = Double.POSITIVE_INFINITY;
+            for (int r = 0; r < t.ranks(); r++) {
+                origin = Math.min(origin, t.at(s, r, 0));
+            }
+            for (int r = 0; r < t.ranks(); r++) {
+                for (int e = 0; e < ne; e++) {
+                    b.append(s).append(',').append(r).append(',').append(t.events().get(e)).append(',')
+                            .append(String.format(Locale.ROOT, "%.3f", (t.at(s, r, e) - origin) * 1e3)).append('\n');
+                }
+            }
+        }
+        return b.toString();
     }
 
     /** "measured ms" and "error" columns for one measured time (dashes if there is none). */

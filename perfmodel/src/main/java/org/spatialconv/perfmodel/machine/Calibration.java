@@ -24,14 +24,16 @@ import org.spatialconv.perfmodel.net.TensorShape;
 /**
  * Measures the machine at hand: memory bandwidth (array copies), convolution timings of every distinct conv
  * configuration of the given networks over a grid of local output sizes (through a {@link Backend}), and the
- * α/β of exchanges between in-JVM ranks (ping-pong). Each timing is the minimum of {@link #REPEATS} runs after
- * one warm-up, so one descheduled run does not skew the table. Bandwidth and conv timings can be taken with
+ * α/β of exchanges between in-JVM ranks (ping-pong). Each timing is the median of {@link #REPEATS} runs after
+ * a warm-up, so one descheduled run does not skew the table. Bandwidth and conv timings can be taken with
  * several ranks at once ({@link #together}): every rank runs its own copy of the same work on its own thread,
  * as the ranks of a spatially split layer do, and a run lasts from the first rank's start to the last rank's end.
  */
 public final class Calibration {
-    /** Timed runs per measurement (the minimum is kept). */
-    public static final int REPEATS = 3;
+    /** Timed runs per measurement (the median is kept). */
+    public static final int REPEATS = 5;
+    /** Shortest warm-up of a measured kernel, nanoseconds. */
+    static final long WARM_UP_NANOS = 50_000_000L;
     private static final int COPY_FLOATS = 16 << 20;
     private static final int PING_ROUNDS = 200;
     private static final int BIG_FLOATS = 1 << 20;
@@ -76,7 +78,7 @@ public final class Calibration {
 
     /**
      * Bandwidth of one rank copying a 64 MiB float array (read + write) while {@code ranks} ranks copy their own at
-     * once, bytes/s (best run, first start to last end).
+     * once, bytes/s (median run, first start to last end).
      */
     public static double memoryBandwidth(int ranks) {
         List<Runnable> work = new ArrayList<>();
@@ -231,22 +233,24 @@ public final class Calibration {
 
     /**
      * Runs each rank's work at once, one in-JVM rank (thread) each, started together for every run (as the ranks
-     * of a layer start it after their last exchange): one warm-up run, then
-     * {@link #REPEATS} timed runs. Returns the best run's span, from the first rank's start to the last rank's
-     * end, seconds.
+     * of a layer start it after their last exchange): a warm-up (rank 0's work alone, repeated for at least
+     * {@link #WARM_UP_NANOS} so that the JIT has compiled a kernel of a few microseconds too, then one run
+     * together), then {@link #REPEATS} timed runs. Returns the median run's span, from the first rank's start to
+     * the last rank's end, seconds: the median, not the minimum, because training meets the typical run, and it
+     * still ignores one descheduled run.
      */
     static double together(List<Runnable> work) {
         int k = work.size();
+        warmUp(work.get(0));
+        double[] spans = new double[REPEATS];
         if (k == 1) {
             Runnable r = work.get(0);
-            r.run();
-            double best = Double.MAX_VALUE;
             for (int i = 0; i < REPEATS; i++) {
                 long t0 = System.nanoTime();
                 r.run();
-                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                spans[i] = (System.nanoTime() - t0) / 1e9;
             }
-            return best;
+            return median(spans);
         }
         long[][] start = new long[REPEATS + 1][k];
         long[][] end = new long[REPEATS + 1][k];
@@ -263,13 +267,29 @@ public final class Calibration {
         // a run lasts from the first rank's start to the last rank's end: with more ranks than cores, a rank that
         // is only scheduled after the others have finished waited that long too (in training, its previous layer
         // would have held it)
-        double best = Double.MAX_VALUE;
         for (int i = 1; i <= REPEATS; i++) {
             long first = Arrays.stream(start[i]).min().orElseThrow();
             long last = Arrays.stream(end[i]).max().orElseThrow();
-            best = Math.min(best, (last - first) / 1e9);
+            spans[i - 1] = (last - first) / 1e9;
         }
-        return best;
+        return median(spans);
+    }
+
+    /** Runs {@code r} at least once and until {@link #WARM_UP_NANOS} have passed (at most 100000 times). */
+    private static void warmUp(Runnable r) {
+        long t0 = System.nanoTime();
+        int runs = 0;
+        do {
+            r.run();
+            runs++;
+        } while (System.nanoTime() - t0 < WARM_UP_NANOS && runs < 100_000);
+    }
+
+    /** The middle value (the upper one of the two middle values for an even count). */
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
     }
 
     /** Distinct sides, sorted. */

@@ -25,7 +25,7 @@ import org.spatialconv.decomposition.net.LocalRanks;
  * cross-entropy losses, forward
  * and backward, at a few square sizes. Each result is a rate in bytes/s of the traffic the cost model assigns to
  * the class ({@link LayerClasses#bytes}): total modelled bytes over total measured time across the sizes, so
- * the large tensors that dominate training weigh most. Each timing is the minimum of
+ * the large tensors that dominate training weigh most. Each timing is the median of
  * {@link Calibration#REPEATS} runs after a warm-up.
  */
 public final class LayerCalibration {

@@ -23,13 +23,29 @@ import org.spatialconv.conv.Tensor;
  *     layer's forward and backward moved the last rank's end forward (see {@code Trainer.criticalShares}). These
  *     add up over the layers to the step less the update and count a late rank's delay once; they need a clock the
  *     ranks share (one JVM or one host)
+ * @param timeline every rank's event times per step, from which the per-layer times were taken; null if not
+ *     measured
  */
 public record TrainResult(double[] loss, double[] stepSeconds, double samplesPerS, long peakBytesPerRank,
         List<Tensor> parameters, Map<String, double[]> layerSeconds, Map<String, double[]> layerMeanSeconds,
-        Map<String, double[]> layerCriticalSeconds) {
+        Map<String, double[]> layerCriticalSeconds, Timeline timeline) {
     /** A result without per-layer times. */
     public TrainResult(double[] loss, double[] stepSeconds, double samplesPerS, long peakBytesPerRank,
             List<Tensor> parameters) {
-        this(loss, stepSeconds, samplesPerS, peakBytesPerRank, parameters, Map.of(), Map.of(), Map.of());
+        this(loss, stepSeconds, samplesPerS, peakBytesPerRank, parameters, Map.of(), Map.of(), Map.of(), null);
+    }
+
+    /**
+     * When each rank reached each event of each step, in seconds on a clock the ranks share (its origin is
+     * arbitrary but common): {@code seconds[(step * ranks + rank) * events.size() + e]}.
+     *
+     * @param events names in execution order: {@code start}, {@code LAYER.fwd} per layer, {@code loss}, then
+     *     {@code LAYER.bwd} per layer, last layer first
+     */
+    public record Timeline(List<String> events, int steps, int ranks, double[] seconds) {
+        /** Seconds of event {@code e} of {@code step} on {@code rank}. */
+        public double at(int step, int rank, int e) {
+            return seconds[(step * ranks + rank) * events.size() + e];
+        }
     }
 }

@@ -159,8 +159,17 @@ public final class Trainer {
         for (int i = 0; i < nl; i++) {
             layerCritical.put(names.get(i), shares[i]);
         }
+        List<String> events = new ArrayList<>();
+        events.add("start");
+        for (int i = 0; i < nl - 1; i++) {
+            events.add(names.get(i) + ".fwd");
+        }
+        events.add(names.get(nl - 1));
+        for (int i = nl - 2; i >= 0; i--) {
+            events.add(names.get(i) + ".bwd");
+        }
         return new TrainResult(losses, seconds, cfg.batch() / (total / counted), perRank, ps, layerSeconds,
-                layerMeans, layerCritical);
+                layerMeans, layerCritical, new TrainResult.Timeline(events, cfg.steps(), ex.size(), timeline));
     }
 
     /**

@@ -15,8 +15,25 @@ class ValidateCommandTest extends CliHarness {
     @Test
     void predictsAndMeasuresATinyUnet(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("v.json");
+        Path csv = dir.resolve("t.csv");
         assertEquals(0, run("validate", "--model", "unet", "--sample", "32x32", "--batch", "2", "--ranks", "2",
-                "--grid", "1,2,1", "--steps", "2", "--json", json.toString()), err);
+                "--grid", "1,2,1", "--steps", "2", "--json", json.toString(), "--timeline", csv.toString()), err);
+        java.util.List<String> rows = Files.readAllLines(csv);
+        assertEquals("step,rank,event,ms", rows.get(0));
+        assertEquals(1 + 2 * 2 * (2 * 68), rows.size()); // steps x ranks x (67 layers' fwd and bwd, start, loss)
+        assertTrue(rows.get(1).startsWith("0,0,start,"), rows.get(1));
+        assertTrue(rows.get(2).startsWith("0,0,enc0.conv1.fwd,"), rows.get(2));
+        for (int step = 0; step < 2; step++) { // each rank's events are in order
+            for (int rank = 0; rank < 2; rank++) {
+                double last = -1;
+                for (int e = 0; e < 136; e++) {
+                    String[] f = rows.get(1 + (step * 2 + rank) * 136 + e).split(",");
+                    double ms = Double.parseDouble(f[3]);
+                    assertTrue(ms >= last && ms >= 0, String.join(",", f));
+                    last = ms;
+                }
+            }
+        }
         assertTrue(out.contains("iteration (input grid 1,2,1, "), out);
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertTrue(j.get("iteration").get("predicted_ms").asDouble() > 0);
