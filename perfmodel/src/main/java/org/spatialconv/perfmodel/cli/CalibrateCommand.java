@@ -131,7 +131,7 @@ public final class CalibrateCommand extends CliCommand {
         src.put("ranks_per_node", "--ranks " + ranks + ": all ranks in one JVM on this machine");
         src.put("device.memory_bytes", "JVM max heap / ranks (" + how + ")");
         src.put("device.reserved_bytes", "assumption: 10% of the heap share for JVM and buffers");
-        src.put("device.memory_bandwidth", how + ": median of " + Calibration.REPEATS + " 64 MiB array copies");
+        src.put("device.memory_bandwidth", how + ": median of at least " + Calibration.REPEATS + " 64 MiB array copies");
         src.put("device.peak_flops", how + ": median achieved forward conv rate over the timed shapes");
         src.put("device.conv_efficiency", "1.0: peak_flops is already the achieved rate");
         src.put("device.kernel_overhead_s", "assumption: 20 us per layer call on the CPU backend");
@@ -141,9 +141,9 @@ public final class CalibrateCommand extends CliCommand {
         src.put("links.inter.bandwidth", "same as intra (one machine)");
         src.put("layer_rates", how + ": the engine's own layer kernels "
                 + "(org.spatialconv.conv.layers) at " + LayerCalibration.CHANNELS + " channels and sides "
-                + layerSizes + ", median of " + Calibration.REPEATS + " runs after a warm-up; bytes/s of the "
+                + layerSizes + ", median of " + Calibration.REPEATS + " to 101 runs (about 0.1 s of them) after a warm-up; bytes/s of the "
                 + "cost model's modelled traffic per layer class and pass");
-        src.put("conv_table", how + ": median of " + Calibration.REPEATS + " runs after a warm-up");
+        src.put("conv_table", how + ": median of " + Calibration.REPEATS + " to 101 runs (about 0.1 s of them) after a warm-up");
         src.put("host.cores", "the JVM's available processors on this machine");
         src.put("host.threads_per_rank", "threads of the lone rank of the profile's own numbers");
         src.put("host.shared.sync_s", "mean extra time per round of " + LayerCalibration.SYNC_ROUNDS

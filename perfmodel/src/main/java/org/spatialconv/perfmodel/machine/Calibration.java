@@ -30,10 +30,14 @@ import org.spatialconv.perfmodel.net.TensorShape;
  * as the ranks of a spatially split layer do, and a run lasts from the first rank's start to the last rank's end.
  */
 public final class Calibration {
-    /** Timed runs per measurement (the median is kept). */
+    /** Fewest timed runs per measurement (the median is kept). */
     public static final int REPEATS = 5;
     /** Shortest warm-up of a measured kernel, nanoseconds. */
     static final long WARM_UP_NANOS = 50_000_000L;
+    /** Timed runs of short work are added until they take about this long in all, nanoseconds. */
+    static final double TIMED_NANOS = 100e6;
+    /** Most timed runs per measurement. */
+    static final int MAX_RUNS = 101;
     private static final int COPY_FLOATS = 16 << 20;
     private static final int PING_ROUNDS = 200;
     private static final int BIG_FLOATS = 1 << 20;
@@ -235,28 +239,31 @@ public final class Calibration {
      * Runs each rank's work at once, one in-JVM rank (thread) each, started together for every run (as the ranks
      * of a layer start it after their last exchange): a warm-up (rank 0's work alone, repeated for at least
      * {@link #WARM_UP_NANOS} so that the JIT has compiled a kernel of a few microseconds too, then one run
-     * together), then {@link #REPEATS} timed runs. Returns the median run's span, from the first rank's start to
-     * the last rank's end, seconds: the median, not the minimum, because training meets the typical run, and it
-     * still ignores one descheduled run.
+     * together), then at least {@link #REPEATS} timed runs, more for short work (enough for about
+     * {@link #TIMED_NANOS} in all, at most {@link #MAX_RUNS}: a memory-bound kernel of a few milliseconds varies by
+     * 2× from run to run). Returns the median run's span, from the first rank's start to the last rank's end,
+     * seconds: the median, not the minimum, because training meets the typical run, and it still ignores a
+     * descheduled run.
      */
     static double together(List<Runnable> work) {
         int k = work.size();
-        warmUp(work.get(0));
-        double[] spans = new double[REPEATS];
+        double perRun = warmUp(work.get(0));
+        int runs = runs(perRun);
+        double[] spans = new double[runs];
         if (k == 1) {
             Runnable r = work.get(0);
-            for (int i = 0; i < REPEATS; i++) {
+            for (int i = 0; i < runs; i++) {
                 long t0 = System.nanoTime();
                 r.run();
                 spans[i] = (System.nanoTime() - t0) / 1e9;
             }
             return median(spans);
         }
-        long[][] start = new long[REPEATS + 1][k];
-        long[][] end = new long[REPEATS + 1][k];
+        long[][] start = new long[runs + 1][k];
+        long[][] end = new long[runs + 1][k];
         LocalRanks.run(k, TOGETHER_TIMEOUT, ex -> {
             double[] mine = new double[1];
-            for (int i = 0; i <= REPEATS; i++) {
+            for (int i = 0; i <= runs; i++) {
                 ex.allreduce(mine); // every rank starts the run together
                 start[i][ex.rank()] = System.nanoTime();
                 work.get(ex.rank()).run();
@@ -267,7 +274,7 @@ public final class Calibration {
         // a run lasts from the first rank's start to the last rank's end: with more ranks than cores, a rank that
         // is only scheduled after the others have finished waited that long too (in training, its previous layer
         // would have held it)
-        for (int i = 1; i <= REPEATS; i++) {
+        for (int i = 1; i <= runs; i++) {
             long first = Arrays.stream(start[i]).min().orElseThrow();
             long last = Arrays.stream(end[i]).max().orElseThrow();
             spans[i - 1] = (last - first) / 1e9;
@@ -275,14 +282,28 @@ public final class Calibration {
         return median(spans);
     }
 
-    /** Runs {@code r} at least once and until {@link #WARM_UP_NANOS} have passed (at most 100000 times). */
-    private static void warmUp(Runnable r) {
+    /** Timed runs for work of {@code perRunNanos}: {@link #REPEATS} to {@link #MAX_RUNS}, odd. */
+    static int runs(double perRunNanos) {
+        double want = TIMED_NANOS / Math.max(perRunNanos, 1);
+        int n = (int) Math.max(REPEATS, Math.min(MAX_RUNS, want));
+        return n % 2 == 0 ? n + 1 : n;
+    }
+
+    /**
+     * Runs {@code r} at least twice and until {@link #WARM_UP_NANOS} have passed (at most 100000 times); returns
+     * the mean time of the runs after the first, nanoseconds.
+     */
+    private static double warmUp(Runnable r) {
+        r.run();
         long t0 = System.nanoTime();
         int runs = 0;
+        long now;
         do {
             r.run();
             runs++;
-        } while (System.nanoTime() - t0 < WARM_UP_NANOS && runs < 100_000);
+            now = System.nanoTime();
+        } while (now - t0 < WARM_UP_NANOS && runs < 100_000);
+        return (double) (now - t0) / runs;
     }
 
     /** The middle value (the upper one of the two middle values for an even count). */
