@@ -73,9 +73,13 @@ public final class TransposedConvLayer extends BoundLayer {
         Tensor y = adjoint.ownedInput(yb);
         if (b != null) {
             float[] bd = b.value().data();
+            float[] yd = y.data();
             int plane = y.shape().h() * y.shape().w();
-            for (int i = 0; i < y.data().length; i++) {
-                y.data()[i] += bd[(i / plane) % outChannels];
+            for (int p = 0, at = 0; p < y.shape().n() * outChannels; p++, at += plane) {
+                float v = bd[p % outChannels];
+                for (int j = at; j < at + plane; j++) { // one plane per channel: a loop the JIT vectorizes
+                    yd[j] += v;
+                }
             }
         }
         return y;
