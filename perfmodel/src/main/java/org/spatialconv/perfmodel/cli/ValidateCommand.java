@@ -107,7 +107,7 @@ public final class ValidateCommand extends CliCommand {
             layerGrids.put(l.name(), new int[] {lg.n(), lg.h(), lg.w()});
         }
         TrainConfig cfg = new TrainConfig(s.net(), s.input().h(), s.input().w(), batch,
-                new int[] {g.n(), g.h(), g.w()}, steps, 1, tpr, "sgd", 1e-3, 10, layerGrids);
+                new int[] {g.n(), g.h(), g.w()}, steps, 1, tpr, "sgd", 1e-3, 10, layerGrids, false);
         TrainResult r;
         try {
             r = Trainer.run(cfg, step -> err().printf(Locale.ROOT, "\rvalidate: step %d/%d", step + 1, steps));

@@ -17,9 +17,12 @@ import org.spatialconv.perfmodel.net.NetworkSpec;
  * @param lr learning rate
  * @param sweeps Jacobi sweeps per generated sample
  * @param layerGrids per-layer grids n,h,w by layer name (e.g. the planner's choice); others use {@code grid}
+ * @param overlap whether spatially split convolutions overlap their halo exchange with the interior (the
+ *     default); off exchanges first and computes each pass in one piece
  */
 public record TrainConfig(NetworkSpec spec, int height, int width, int batch, int[] grid, int steps, long seed,
-        int threadsPerRank, String optimizer, double lr, int sweeps, java.util.Map<String, int[]> layerGrids) {
+        int threadsPerRank, String optimizer, double lr, int sweeps, java.util.Map<String, int[]> layerGrids,
+        boolean overlap) {
     /** Validates the values. */
     public TrainConfig {
         if (height < 1 || width < 1 || batch < 1 || steps < 1 || threadsPerRank < 1 || !(lr > 0) || sweeps < 0) {
@@ -33,6 +36,12 @@ public record TrainConfig(NetworkSpec spec, int height, int width, int batch, in
         }
         grid = grid.clone();
         layerGrids = java.util.Map.copyOf(layerGrids);
+    }
+
+    /** Per-layer grids, halo exchange overlapped. */
+    public TrainConfig(NetworkSpec spec, int height, int width, int batch, int[] grid, int steps, long seed,
+            int threadsPerRank, String optimizer, double lr, int sweeps, java.util.Map<String, int[]> layerGrids) {
+        this(spec, height, width, batch, grid, steps, seed, threadsPerRank, optimizer, lr, sweeps, layerGrids, true);
     }
 
     /** One grid for every layer. */

@@ -20,13 +20,14 @@ import org.spatialconv.perfmodel.zoo.ModelZoo;
  */
 public final class TrainRankTask implements RankTask {
     /**
-     * Arguments: model, H, W, batch, n, h, w, steps, seed, threads, optimizer, lr, sweeps, result file, then
-     * {@code layer=n,h,w} per layer with its own grid.
+     * Arguments: model, H, W, batch, n, h, w, steps, seed, threads, optimizer, lr, sweeps, result file, overlap
+     * ({@code on|off}), then {@code layer=n,h,w} per layer with its own grid.
      */
     public static List<String> args(String model, TrainConfig c, Path result) {
         List<String> a = new ArrayList<>();
         for (Object o : new Object[] {model, c.height(), c.width(), c.batch(), c.grid()[0], c.grid()[1], c.grid()[2],
-            c.steps(), c.seed(), c.threadsPerRank(), c.optimizer(), c.lr(), c.sweeps(), result}) {
+            c.steps(), c.seed(), c.threadsPerRank(), c.optimizer(), c.lr(), c.sweeps(), result,
+            c.overlap() ? "on" : "off"}) {
             a.add(String.valueOf(o));
         }
         for (Map.Entry<String, int[]> e : c.layerGrids().entrySet()) {
@@ -52,7 +53,8 @@ public final class TrainRankTask implements RankTask {
                 Integer.parseInt(a.get(2)), Integer.parseInt(a.get(3)),
                 new int[] {Integer.parseInt(a.get(4)), Integer.parseInt(a.get(5)), Integer.parseInt(a.get(6))},
                 Integer.parseInt(a.get(7)), Long.parseLong(a.get(8)), Integer.parseInt(a.get(9)), a.get(10),
-                Double.parseDouble(a.get(11)), Integer.parseInt(a.get(12)), layerGrids(a.subList(14, a.size())));
+                Double.parseDouble(a.get(11)), Integer.parseInt(a.get(12)), layerGrids(a.subList(15, a.size())),
+                a.get(14).equals("on"));
         TrainResult r;
         try (CommExchange ex = new CommExchange(world)) {
             r = Trainer.runRank(c, SpecConverter.convert(c.spec(), c.layerGrids()), ex, s -> { }, true);

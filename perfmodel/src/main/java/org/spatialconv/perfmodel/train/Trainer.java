@@ -65,7 +65,9 @@ public final class Trainer {
         double[] perLayer = null; // [step][rank][layer], this rank's slots only until the allreduce below
         double[] timeline = null; // [step][rank][event] in execution order (see criticalShares), likewise
         try (Backend backend = Backends.create("cpu", BackendOptions.threads(cfg.threadsPerRank()))) {
-            RankContext ctx = new RankContext(ex, backend, new Threads(cfg.threadsPerRank()));
+            RankContext ctx = new RankContext(ex, backend, new Threads(cfg.threadsPerRank()),
+                    cfg.overlap() ? org.spatialconv.decomposition.layer.OverlapMode.ON
+                            : org.spatialconv.decomposition.layer.OverlapMode.OFF);
             Network net = new Network(t.def(), inShape, cfg.grid(), ctx, cfg.seed());
             Optimizer opt = cfg.optimizer().equals("adam") ? new Adam(cfg.lr()) : new Sgd(cfg.lr(), 0.9, 0);
             Shape outShape = net.outputPlacement().global();

@@ -48,6 +48,7 @@ class TrainCommandTest {
                 "--grid", "1,2,1", "--steps", "3", "--json", json.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("step 3 loss"), r.out());
+        assertTrue(r.out().contains(", overlap off"), r.out()); // the default for in-JVM ranks
         assertTrue(r.out().contains("samples/s"), r.out());
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertEquals(3, j.get("loss").size());
@@ -75,6 +76,31 @@ class TrainCommandTest {
     }
 
     @Test
+    void overlapOffTrainsTheSameLosses() throws Exception {
+        Path net = dir.resolve("small-unet.json");
+        Files.writeString(net, org.spatialconv.perfmodel.net.NetworkJson.write(
+                org.spatialconv.perfmodel.zoo.UNet.build(1, 1, 4, 2)));
+        double[][] losses = new double[2][];
+        String[] modes = {"on", "off"};
+        for (int m = 0; m < 2; m++) {
+            Path json = dir.resolve("overlap-" + modes[m] + ".json");
+            Run r = run("train", "--model", net.toString(), "--sample", "32x32", "--batch", "1", "--ranks", "4",
+                    "--grid", "1,2,2", "--steps", "3", "--threads", "1", "--overlap", modes[m], "--json",
+                    json.toString());
+            assertEquals(0, r.code(), r.out() + r.err());
+            assertTrue(r.out().contains("overlap " + modes[m]), r.out());
+            JsonNode j = new ObjectMapper().readTree(json.toFile());
+            losses[m] = new double[3];
+            for (int s = 0; s < 3; s++) {
+                losses[m][s] = j.get("loss").get(s).asDouble();
+            }
+        }
+        for (int s = 0; s < 3; s++) {
+            assertEquals(losses[0][s], losses[1][s], 1e-5 * Math.abs(losses[0][s]), "step " + (s + 1));
+        }
+    }
+
+    @Test
     void badInputsGiveOneClearLine() throws Exception {
         Path unknown = dir.resolve("unknown.json");
         Files.writeString(unknown, "{\"name\":\"bad\",\"input_channels\":1,\"layers\":["
@@ -90,6 +116,8 @@ class TrainCommandTest {
                     "1", "--ranks", "1", "--strategy", "auto", "--grid", "1,1,1"},
                 new String[] {"--launch must be 'mpj'", "--model", "unet", "--sample", "32x32", "--batch", "1",
                     "--ranks", "1", "--grid", "1,1,1", "--launch", "slurm"},
+                new String[] {"--overlap must be 'on' or 'off'", "--model", "unet", "--sample", "32x32", "--batch",
+                    "1", "--ranks", "1", "--grid", "1,1,1", "--overlap", "maybe"},
                 new String[] {"has 4 ranks but --ranks is 2", "--model", "unet", "--sample", "32x32", "--batch", "1",
                     "--ranks", "2", "--grid", "1,2,2"},
                 new String[] {"give --grid n,h,w or --strategy auto", "--model", "unet", "--sample", "32x32", "--batch", "1",
