@@ -103,8 +103,11 @@ final class LayerCostCalculator {
         } else {
             long inWithHalo = inLocal + haloBytes / FLOAT;
             String cls = LayerClasses.of(spec);
-            fwdC = memoryBound(m.machine(), cls, ins.size(), "fwd", inWithHalo, outLocal);
-            bwdData = memoryBound(m.machine(), cls, ins.size(), "bwd", inWithHalo, outLocal);
+            // a layer without an exchange of its own runs on each rank as soon as the layer before it ends there,
+            // at the rate one rank gets for its own run (not the span of all ranks' runs started together)
+            boolean own = halo == 0 && !(spec instanceof BatchNormSpec) && !(spec instanceof LossSpec);
+            fwdC = memoryBound(m.machine(), cls, ins.size(), "fwd", inWithHalo, outLocal, own);
+            bwdData = memoryBound(m.machine(), cls, ins.size(), "bwd", inWithHalo, outLocal, own);
             if (spec instanceof BatchNormSpec) {
                 collective = 2 * (m.options().globalBatchNorm() ? m.allreduce(2L * in.c() * FLOAT)
                         : m.allreduce(2L * in.c() * FLOAT, g.h() * g.w(), crossH || crossW));
@@ -160,9 +163,22 @@ final class LayerCostCalculator {
      */
     static double memoryBound(MachineProfile machine, String cls, int inputs, String pass, double inElements,
             double outElements) {
+        return memoryBound(machine, cls, inputs, pass, inElements, outElements, false);
+    }
+
+    /**
+     * As above; with {@code own}, at the class's {@link LayerClasses#ownKey own-run rate} where the profile has
+     * one (host levels measured with several ranks), else at its rate.
+     */
+    static double memoryBound(MachineProfile machine, String cls, int inputs, String pass, double inElements,
+            double outElements, boolean own) {
         String c = cls == null ? "other" : cls;
         double bytes = LayerClasses.bytes(c, inputs, pass, inElements, outElements);
-        double rate = machine.layerRate(c, pass);
+        double rate = own ? machine.layerRates().getOrDefault(LayerClasses.ownKey(c, pass), Double.NaN)
+                : Double.NaN;
+        if (Double.isNaN(rate)) {
+            rate = machine.layerRate(c, pass);
+        }
         if (!Double.isNaN(rate)) {
             return bytes / rate;
         }

@@ -246,6 +246,16 @@ public final class Calibration {
      * descheduled run.
      */
     static double together(List<Runnable> work) {
+        return togetherSpanAndOwn(work)[0];
+    }
+
+    /**
+     * As {@link #together}, and also each rank's own time: {@code {median span, median over runs of the ranks'
+     * mean own time}}, where a rank's own time runs from when it starts its work (once the scheduler gives it a
+     * core) to its end. With more ranks than cores the two differ: a short kernel runs at a core's full rate once
+     * its rank is scheduled (own time), while the span also holds the wait for the ranks scheduled later.
+     */
+    static double[] togetherSpanAndOwn(List<Runnable> work) {
         int k = work.size();
         double perRun = warmUp(work.get(0));
         int runs = runs(perRun);
@@ -257,7 +267,8 @@ public final class Calibration {
                 r.run();
                 spans[i] = (System.nanoTime() - t0) / 1e9;
             }
-            return median(spans);
+            double m = median(spans);
+            return new double[] {m, m};
         }
         long[][] start = new long[runs + 1][k];
         long[][] end = new long[runs + 1][k];
@@ -274,12 +285,16 @@ public final class Calibration {
         // a run lasts from the first rank's start to the last rank's end: with more ranks than cores, a rank that
         // is only scheduled after the others have finished waited that long too (in training, its previous layer
         // would have held it)
+        double[] own = new double[runs];
         for (int i = 1; i <= runs; i++) {
             long first = Arrays.stream(start[i]).min().orElseThrow();
             long last = Arrays.stream(end[i]).max().orElseThrow();
             spans[i - 1] = (last - first) / 1e9;
+            for (int r = 0; r < k; r++) {
+                own[i - 1] += (end[i][r] - start[i][r]) / 1e9 / k;
+            }
         }
-        return median(spans);
+        return new double[] {median(spans), median(own)};
     }
 
     /** Timed runs for work of {@code perRunNanos}: {@link #REPEATS} to {@link #MAX_RUNS}, odd. */

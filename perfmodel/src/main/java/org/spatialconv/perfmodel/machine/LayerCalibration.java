@@ -45,8 +45,9 @@ public final class LayerCalibration {
     private LayerCalibration() {
     }
 
-    /** One timed kernel: its pass times and element counts. */
-    private record Sample(double fwdS, double bwdS, double in, double out, int inputs) {
+    /** One timed kernel: its pass times (span and each rank's own), and element counts. */
+    private record Sample(double fwdS, double bwdS, double fwdOwnS, double bwdOwnS, double in, double out,
+            int inputs) {
     }
 
     /** Rates of one rank alone; see {@link #measure(Threads, int, List, Consumer)}. */
@@ -80,10 +81,17 @@ public final class LayerCalibration {
             for (Map.Entry<String, Sample> e : one.entrySet()) {
                 Sample s = e.getValue();
                 String cls = e.getKey();
-                accumulate(sums, cls, "fwd", LayerClasses.bytes(cls, s.inputs(), "fwd", s.in(), s.out()), s.fwdS());
+                double fb = LayerClasses.bytes(cls, s.inputs(), "fwd", s.in(), s.out());
+                accumulate(sums, LayerClasses.key(cls, "fwd"), fb, s.fwdS());
+                if (ranks > 1) {
+                    accumulate(sums, LayerClasses.ownKey(cls, "fwd"), fb, s.fwdOwnS());
+                }
                 if (!Double.isNaN(s.bwdS())) {
-                    accumulate(sums, cls, "bwd", LayerClasses.bytes(cls, s.inputs(), "bwd", s.in(), s.out()),
-                            s.bwdS());
+                    double bb = LayerClasses.bytes(cls, s.inputs(), "bwd", s.in(), s.out());
+                    accumulate(sums, LayerClasses.key(cls, "bwd"), bb, s.bwdS());
+                    if (ranks > 1) {
+                        accumulate(sums, LayerClasses.ownKey(cls, "bwd"), bb, s.bwdOwnS());
+                    }
                 }
             }
             progress.accept(String.format("layers at %dx%dx%d: batch norm fwd %.2f ms", CHANNELS, side, side,
@@ -153,16 +161,17 @@ public final class LayerCalibration {
             ks.add(make.get());
         }
         Kernels k = ks.get(0);
-        double f = Calibration.together(ks.stream().map(Kernels::fwd).toList());
+        double[] f = Calibration.togetherSpanAndOwn(ks.stream().map(Kernels::fwd).toList());
         if (k.split()) {
-            return new Sample(f / 2, f / 2, k.in(), k.out(), k.inputs());
+            return new Sample(f[0] / 2, f[0] / 2, f[1] / 2, f[1] / 2, k.in(), k.out(), k.inputs());
         }
-        double b = k.bwd() == null ? Double.NaN : Calibration.together(ks.stream().map(Kernels::bwd).toList());
-        return new Sample(f, b, k.in(), k.out(), k.inputs());
+        double[] b = k.bwd() == null ? new double[] {Double.NaN, Double.NaN}
+                : Calibration.togetherSpanAndOwn(ks.stream().map(Kernels::bwd).toList());
+        return new Sample(f[0], b[0], f[1], b[1], k.in(), k.out(), k.inputs());
     }
 
-    private static void accumulate(Map<String, double[]> sums, String cls, String pass, double bytes, double s) {
-        double[] a = sums.computeIfAbsent(LayerClasses.key(cls, pass), k -> new double[2]);
+    private static void accumulate(Map<String, double[]> sums, String key, double bytes, double s) {
+        double[] a = sums.computeIfAbsent(key, k -> new double[2]);
         a[0] += bytes;
         a[1] += s;
     }

@@ -91,4 +91,13 @@ public final class LayerClasses {
     public static String key(String layerClass, String pass) {
         return layerClass + "." + pass;
     }
+
+    /**
+     * Key of the rate a class's kernel achieves on one rank from its own start to its own end while several ranks
+     * share the host's cores ({@code CLASS.PASS.own}, in the host levels' {@code layer_rates}): the rate of a layer
+     * that no exchange holds back, which each rank runs as soon as it has finished the layer before.
+     */
+    public static String ownKey(String layerClass, String pass) {
+        return key(layerClass, pass) + ".own";
+    }
 }
