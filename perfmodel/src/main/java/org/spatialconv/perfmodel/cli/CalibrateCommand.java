@@ -146,9 +146,10 @@ public final class CalibrateCommand extends CliCommand {
         src.put("conv_table", how + ": median of " + Calibration.REPEATS + " to 101 runs (about 0.1 s of them) after a warm-up");
         src.put("host.cores", "the JVM's available processors on this machine");
         src.put("host.threads_per_rank", "threads of the lone rank of the profile's own numbers");
-        src.put("host.shared.sync_s", "mean extra time per round of " + LayerCalibration.SYNC_ROUNDS
+        src.put("host.shared.sync_s", "extra span (first start to last end) per round of " + LayerCalibration.SYNC_WORK
                 + " batch-norm forwards (" + LayerCalibration.CHANNELS + "x" + LayerCalibration.SYNC_SIDE + "x"
-                + LayerCalibration.SYNC_SIDE + ") with an allreduce after each, against none, all ranks at once");
+                + LayerCalibration.SYNC_SIDE + ") with an allreduce after each round, against none, all ranks at once; "
+                + LayerCalibration.SYNC_ROUNDS + " rounds, median of " + Calibration.REPEATS);
         src.put("host.shared", "the same measurements with 2, 4, ... and --ranks ranks running the same kernels "
                 + "at once, each on its own tensors and threads; a run lasts from the first rank's start to the last "
                 + "rank's end");

@@ -37,6 +37,8 @@ public final class LayerCalibration {
     public static final int SYNC_SIDE = 256;
     /** Rounds of work and exchange per timing in {@link #syncSeconds}. */
     public static final int SYNC_ROUNDS = 20;
+    /** Batch-norm forwards per round in {@link #syncSeconds}. */
+    public static final int SYNC_WORK = 6;
     private static final java.time.Duration SYNC_TIMEOUT = java.time.Duration.ofMinutes(5);
     /** Default square output sides timed per class. */
     public static final List<Integer> DEFAULT_SIDES = List.of(64, 128, 256, 512);
@@ -103,11 +105,13 @@ public final class LayerCalibration {
     }
 
     /**
-     * What an exchange costs one rank while {@code ranks} ranks are busy at once, seconds: every rank runs
-     * {@link #SYNC_ROUNDS} batch-norm forwards ({@link #CHANNELS} channels at {@link #SYNC_SIDE}², a few
-     * milliseconds) with and without an allreduce of its statistics after each, as the engine's batch norm does;
-     * the difference of the ranks' mean time per round (best of {@link Calibration#REPEATS}, clipped at 0). With more
-     * ranks than cores, a rank that arrives first waits until the others have been scheduled. 0 for one rank.
+     * What an exchange costs the slowest rank while {@code ranks} ranks are busy at once, seconds: every rank runs
+     * {@link #SYNC_ROUNDS} rounds of {@link #SYNC_WORK} batch-norm forwards ({@link #CHANNELS} channels at
+     * {@link #SYNC_SIDE}², together as long as a convolution of a training step, so that the ranks drift apart
+     * between exchanges as they do in training) with and without an allreduce after each round; the difference of
+     * the span per round, from the first rank's start to the last rank's end (median of
+     * {@link Calibration#REPEATS}, clipped at 0). With more ranks than cores, a rank that arrives first waits until
+     * the others have been scheduled, and the last one waits for a core after the release. 0 for one rank.
      */
     public static double syncSeconds(Threads threads, int ranks) {
         if (ranks < 2) {
@@ -115,35 +119,43 @@ public final class LayerCalibration {
         }
         List<Runnable> work = new ArrayList<>();
         for (int r = 0; r < ranks; r++) {
-            work.add(batchNorm(threads, SYNC_SIDE).fwd());
+            Runnable bn = batchNorm(threads, SYNC_SIDE).fwd();
+            work.add(() -> {
+                for (int i = 0; i < SYNC_WORK; i++) {
+                    bn.run();
+                }
+            });
         }
         return Math.max(0, perRound(work, true) - perRound(work, false));
     }
 
-    /** Best over repeats of the ranks' mean time per round of their work, with or without an allreduce after it. */
+    /** Median over repeats of the span per round of the ranks' work, with or without an allreduce after it. */
     private static double perRound(List<Runnable> work, boolean sync) {
         int k = work.size();
-        double best = Double.MAX_VALUE;
+        double[] spans = new double[Calibration.REPEATS];
         for (int rep = 0; rep <= Calibration.REPEATS; rep++) {
-            double[] perRank = new double[k];
+            long[] start = new long[k];
+            long[] end = new long[k];
             LocalRanks.run(k, SYNC_TIMEOUT, ex -> {
                 double[] stats = new double[2 * CHANNELS];
                 ex.allreduce(stats); // start together
-                long t0 = System.nanoTime();
+                start[ex.rank()] = System.nanoTime();
                 for (int i = 0; i < SYNC_ROUNDS; i++) {
                     work.get(ex.rank()).run();
                     if (sync) {
                         ex.allreduce(stats);
                     }
                 }
-                perRank[ex.rank()] = (System.nanoTime() - t0) / 1e9 / SYNC_ROUNDS;
+                end[ex.rank()] = System.nanoTime();
                 return null;
             });
             if (rep > 0) { // the first is a warm-up
-                best = Math.min(best, java.util.Arrays.stream(perRank).average().orElseThrow());
+                long first = java.util.Arrays.stream(start).min().orElseThrow();
+                long last = java.util.Arrays.stream(end).max().orElseThrow();
+                spans[rep - 1] = (last - first) / 1e9 / SYNC_ROUNDS;
             }
         }
-        return best;
+        return Calibration.median(spans);
     }
 
     /**
