@@ -22,7 +22,7 @@ import org.spatialconv.conv.layers.Parameter;
  *   net.step(optimizer);                          // allreduces gradients, updates, zeroes gradients
  * </pre>
  */
-public final class Network {
+public final class Network implements AutoCloseable {
     private final RankContext ctx;
     private final List<NetworkDef.Node> nodes;
     private final NetLayer[] layers;
@@ -34,6 +34,10 @@ public final class Network {
     private final Placement input;
     private final Map<String, Integer> index = new HashMap<>();
     private final List<Parameter> summed = new ArrayList<>();
+    /** Per node, its parameters in {@link #summed}. */
+    private final List<List<Parameter>> layerSummed = new ArrayList<>();
+    /** Non-null once {@link #overlapGradients} is on. */
+    private GradientBuckets buckets;
     private final List<Parameter> params = new ArrayList<>();
     private final List<Parameter> buffers = new ArrayList<>();
     /** Wall time per node since the last {@link #resetLayerNanos()}: forward and backward, shuffles included. */
@@ -117,12 +121,15 @@ public final class Network {
                 layers[i] = layer;
                 outPl[i] = op;
                 boolean replicatedParams = ins.stream().allMatch(Placement::isReplicated);
+                List<Parameter> mine = new ArrayList<>();
                 for (Parameter p : layer.parameters()) {
                     params.add(p);
                     if (!replicatedParams) {
                         summed.add(p);
+                        mine.add(p);
                     }
                 }
+                layerSummed.add(mine);
                 buffers.addAll(layer.buffers());
                 index.put(node.name(), i);
             } catch (IllegalArgumentException e) {
@@ -249,6 +256,10 @@ public final class Network {
         if (outputGrad == null) {
             throw new IllegalStateException("call loss() after forward() before backward()");
         }
+        if (buckets != null && buckets.pending()) {
+            throw new IllegalStateException("gradients are summed during backward (overlapGradients): call step() "
+                    + "or allreduceGradients() after each backward()");
+        }
         int n = layers.length;
         grads = new Tensor[n];
         grads[n - 1] = outputGrad;
@@ -279,6 +290,9 @@ public final class Network {
                     add(grads[p], g);
                 }
             }
+            if (buckets != null) {
+                buckets.layerDone(i);
+            }
             backwardEnds[i] = System.nanoTime();
             layerNanos[i] += backwardEnds[i] - t0;
         }
@@ -298,8 +312,51 @@ public final class Network {
         return inputGrad;
     }
 
-    /** Sums the distributed layers' parameter gradients over ranks (one fused float allreduce). */
+    /**
+     * Sums the parameter gradients over ranks while {@link #backward()} runs, from now on: the gradients are
+     * grouped into buckets of at least {@code bucketBytes} in backward order, and each bucket is summed on a
+     * thread of this rank's own as soon as backward has finished its layers (as PyTorch's DDP does).
+     * {@link #step} then only waits for the buckets. The sums are bit-identical to the fused allreduce without
+     * overlap. Collective: every rank must call it at the same point. On one rank it does nothing. The thread and
+     * its communicator are released by {@link #close()}.
+     *
+     * @throws IllegalArgumentException if {@code bucketBytes} is not positive
+     * @throws IllegalStateException if already on
+     */
+    public void overlapGradients(long bucketBytes) {
+        if (bucketBytes <= 0) {
+            throw new IllegalArgumentException("gradient bucket size must be positive, got " + bucketBytes);
+        }
+        if (buckets != null) {
+            throw new IllegalStateException("gradient overlap is already on");
+        }
+        if (ctx.exchange().size() > 1 && !summed.isEmpty()) {
+            buckets = new GradientBuckets(ctx.exchange().communicator(), layerSummed, bucketBytes, ctx.rank());
+        }
+    }
+
+    /** Number of gradient buckets summed during backward (0 without {@link #overlapGradients}). */
+    public int gradientBuckets() {
+        return buckets == null ? 0 : buckets.bucketCount();
+    }
+
+    /** Stops the gradient thread of {@link #overlapGradients}, if any. The network is not usable afterwards. */
+    @Override
+    public void close() {
+        if (buckets != null) {
+            buckets.close();
+        }
+    }
+
+    /**
+     * Sums the distributed layers' parameter gradients over ranks: one fused float allreduce, or, with
+     * {@link #overlapGradients}, waiting for the buckets started during the last backward.
+     */
     public void allreduceGradients() {
+        if (buckets != null && buckets.pending()) {
+            buckets.finish();
+            return;
+        }
         int total = 0;
         for (Parameter p : summed) {
             total += p.grad().data().length;

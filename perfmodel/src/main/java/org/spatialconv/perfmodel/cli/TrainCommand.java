@@ -81,9 +81,20 @@ public final class TrainCommand extends CliCommand {
     @Option(names = "--overlap", paramLabel = "on|off",
             description = "Overlap each split convolution's halo exchange with its interior (on), or exchange "
                     + "first and compute each pass in one piece (off). Default: off for in-JVM ranks (their "
-                    + "exchange is a memory copy with nothing to hide, and one piece is about 5% faster), on "
+                    + "exchange is a memory copy with nothing to hide, and one piece is about 5%% faster), on "
                     + "with --launch mpj.")
     String overlap;
+
+    @Option(names = "--grad-overlap", paramLabel = "on|off",
+            description = "Sum the gradients over ranks during backward, in buckets of --bucket-mib started as soon "
+                    + "as backward has finished their layers, on a thread of each rank's own (on, as PyTorch DDP; "
+                    + "what `plan` assumes), or in one allreduce after backward (off). Bit-identical results "
+                    + "either way. Default: off for in-JVM ranks, on with --launch mpj.")
+    String gradOverlap;
+
+    @Option(names = "--bucket-mib", paramLabel = "M", defaultValue = "25",
+            description = "Gradient bucket size for --grad-overlap on, MiB (default 25, as PyTorch DDP).")
+    double bucketMib;
 
     @Option(names = "--json", paramLabel = "FILE",
             description = "Write {\"loss\":[...], \"samples_per_s\":..., \"peak_bytes_per_rank\":...}.")
@@ -101,6 +112,14 @@ public final class TrainCommand extends CliCommand {
             overlap = launch == null ? "off" : "on";
         } else if (!overlap.equals("on") && !overlap.equals("off")) {
             throw new UserException("--overlap must be 'on' or 'off', got '" + overlap + "'");
+        }
+        if (gradOverlap == null) {
+            gradOverlap = launch == null ? "off" : "on";
+        } else if (!gradOverlap.equals("on") && !gradOverlap.equals("off")) {
+            throw new UserException("--grad-overlap must be 'on' or 'off', got '" + gradOverlap + "'");
+        }
+        if (!(bucketMib > 0) || bucketMib > 1024) {
+            throw new UserException("--bucket-mib must be in (0, 1024], got " + bucketMib);
         }
         if (launch != null && !launch.equals("mpj")) {
             throw new UserException("--launch must be 'mpj', got '" + launch + "'");
@@ -146,12 +165,13 @@ public final class TrainCommand extends CliCommand {
         }
         TrainConfig cfg = new TrainConfig(spec, sample.h(), sample.w(), batch,
                 new int[] {grid.n(), grid.h(), grid.w()}, steps, seed, t, optimizer, rate, sweeps, layerGrids,
-                overlap.equals("on"));
+                overlap.equals("on"), gradOverlap.equals("on") ? Math.max(1, (long) (bucketMib * 1048576)) : 0);
         PrintWriter out = out();
         PrintWriter err = err();
         out.printf(Locale.ROOT, "train %s: sample %dx%d, batch %d, grid %s (%d ranks x %d threads), %s lr %g, %d steps"
-                + ", overlap %s%n", spec.name(), sample.h(), sample.w(), batch, grid, ranks, t, optimizer, rate, steps,
-                overlap);
+                + ", overlap %s, gradient allreduce %s%n", spec.name(), sample.h(), sample.w(), batch, grid, ranks, t,
+                optimizer, rate, steps, overlap, gradOverlap.equals("on")
+                        ? String.format(Locale.ROOT, "during backward (%.4g MiB buckets)", bucketMib) : "after backward");
         if (planned != null) {
             out.println(planned);
         }

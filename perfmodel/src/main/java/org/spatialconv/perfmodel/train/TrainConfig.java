@@ -19,12 +19,20 @@ import org.spatialconv.perfmodel.net.NetworkSpec;
  * @param layerGrids per-layer grids n,h,w by layer name (e.g. the planner's choice); others use {@code grid}
  * @param overlap whether spatially split convolutions overlap their halo exchange with the interior (the
  *     default); off exchanges first and computes each pass in one piece
+ * @param gradientBucketBytes 0: the gradients are allreduced after backward in one piece; else they are summed
+ *     during backward in buckets of at least this many bytes ({@code Network#overlapGradients})
  */
 public record TrainConfig(NetworkSpec spec, int height, int width, int batch, int[] grid, int steps, long seed,
         int threadsPerRank, String optimizer, double lr, int sweeps, java.util.Map<String, int[]> layerGrids,
-        boolean overlap) {
+        boolean overlap, long gradientBucketBytes) {
+    /** Default gradient bucket size when the allreduce overlaps backward (as PyTorch DDP's 25 MiB). */
+    public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
+
     /** Validates the values. */
     public TrainConfig {
+        if (gradientBucketBytes < 0) {
+            throw new IllegalArgumentException("gradient bucket size must be >= 0, got " + gradientBucketBytes);
+        }
         if (height < 1 || width < 1 || batch < 1 || steps < 1 || threadsPerRank < 1 || !(lr > 0) || sweeps < 0) {
             throw new IllegalArgumentException("sample size, batch, steps, threads and learning rate must be positive");
         }
@@ -36,6 +44,14 @@ public record TrainConfig(NetworkSpec spec, int height, int width, int batch, in
         }
         grid = grid.clone();
         layerGrids = java.util.Map.copyOf(layerGrids);
+    }
+
+    /** Gradients allreduced after backward. */
+    public TrainConfig(NetworkSpec spec, int height, int width, int batch, int[] grid, int steps, long seed,
+            int threadsPerRank, String optimizer, double lr, int sweeps, java.util.Map<String, int[]> layerGrids,
+            boolean overlap) {
+        this(spec, height, width, batch, grid, steps, seed, threadsPerRank, optimizer, lr, sweeps, layerGrids, overlap,
+                0);
     }
 
     /** Per-layer grids, halo exchange overlapped. */

@@ -21,13 +21,13 @@ import org.spatialconv.perfmodel.zoo.ModelZoo;
 public final class TrainRankTask implements RankTask {
     /**
      * Arguments: model, H, W, batch, n, h, w, steps, seed, threads, optimizer, lr, sweeps, result file, overlap
-     * ({@code on|off}), then {@code layer=n,h,w} per layer with its own grid.
+     * ({@code on|off}), gradient bucket bytes (0: allreduce after backward), then {@code layer=n,h,w} per layer with its own grid.
      */
     public static List<String> args(String model, TrainConfig c, Path result) {
         List<String> a = new ArrayList<>();
         for (Object o : new Object[] {model, c.height(), c.width(), c.batch(), c.grid()[0], c.grid()[1], c.grid()[2],
             c.steps(), c.seed(), c.threadsPerRank(), c.optimizer(), c.lr(), c.sweeps(), result,
-            c.overlap() ? "on" : "off"}) {
+            c.overlap() ? "on" : "off", c.gradientBucketBytes()}) {
             a.add(String.valueOf(o));
         }
         for (Map.Entry<String, int[]> e : c.layerGrids().entrySet()) {
@@ -53,8 +53,8 @@ public final class TrainRankTask implements RankTask {
                 Integer.parseInt(a.get(2)), Integer.parseInt(a.get(3)),
                 new int[] {Integer.parseInt(a.get(4)), Integer.parseInt(a.get(5)), Integer.parseInt(a.get(6))},
                 Integer.parseInt(a.get(7)), Long.parseLong(a.get(8)), Integer.parseInt(a.get(9)), a.get(10),
-                Double.parseDouble(a.get(11)), Integer.parseInt(a.get(12)), layerGrids(a.subList(15, a.size())),
-                a.get(14).equals("on"));
+                Double.parseDouble(a.get(11)), Integer.parseInt(a.get(12)), layerGrids(a.subList(16, a.size())),
+                a.get(14).equals("on"), Long.parseLong(a.get(15)));
         TrainResult r;
         try (CommExchange ex = new CommExchange(world)) {
             r = Trainer.runRank(c, SpecConverter.convert(c.spec(), c.layerGrids()), ex, s -> { }, true);

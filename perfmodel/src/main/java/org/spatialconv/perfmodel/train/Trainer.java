@@ -69,6 +69,9 @@ public final class Trainer {
                     cfg.overlap() ? org.spatialconv.decomposition.layer.OverlapMode.ON
                             : org.spatialconv.decomposition.layer.OverlapMode.OFF);
             Network net = new Network(t.def(), inShape, cfg.grid(), ctx, cfg.seed());
+            if (cfg.gradientBucketBytes() > 0) {
+                net.overlapGradients(cfg.gradientBucketBytes());
+            }
             Optimizer opt = cfg.optimizer().equals("adam") ? new Adam(cfg.lr()) : new Sgd(cfg.lr(), 0.9, 0);
             Shape outShape = net.outputPlacement().global();
             names.addAll(net.layerNames());
