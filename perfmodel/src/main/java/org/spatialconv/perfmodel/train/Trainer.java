@@ -64,11 +64,10 @@ public final class Trainer {
         List<String> names = new ArrayList<>();
         double[] perLayer = null; // [step][rank][layer], this rank's slots only until the allreduce below
         double[] timeline = null; // [step][rank][event] in execution order (see criticalShares), likewise
-        try (Backend backend = Backends.create("cpu", BackendOptions.threads(cfg.threadsPerRank()))) {
-            RankContext ctx = new RankContext(ex, backend, new Threads(cfg.threadsPerRank()),
-                    cfg.overlap() ? org.spatialconv.decomposition.layer.OverlapMode.ON
-                            : org.spatialconv.decomposition.layer.OverlapMode.OFF);
-            Network net = new Network(t.def(), inShape, cfg.grid(), ctx, cfg.seed());
+        try (Backend backend = Backends.create("cpu", BackendOptions.threads(cfg.threadsPerRank()));
+             Network net = new Network(t.def(), inShape, cfg.grid(), new RankContext(ex, backend,
+                     new Threads(cfg.threadsPerRank()), cfg.overlap() ? org.spatialconv.decomposition.layer.OverlapMode.ON
+                             : org.spatialconv.decomposition.layer.OverlapMode.OFF), cfg.seed())) {
             if (cfg.gradientBucketBytes() > 0) {
                 net.overlapGradients(cfg.gradientBucketBytes());
             }
