@@ -133,6 +133,58 @@ public abstract class CommunicatorContractTest {
     }
 
     @Test
+    void aSplitLeftOpenIsReportedAsALeak() {
+        RuntimeException e = assertThrows(RuntimeException.class, () -> run(2, TIMEOUT, comm -> {
+            comm.split(0, comm.rank()); // never closed
+            return null;
+        }));
+        String msg = e.getMessage() + " / " + (e.getCause() == null ? "" : e.getCause().getMessage());
+        assertTrue(msg.contains("were not closed"), msg);
+    }
+
+    /**
+     * A communicator split off and handed to a helper thread (as {@code Network.overlapGradients} does) sums while
+     * the rank's own thread exchanges messages over the parent: neither disturbs the other.
+     */
+    @Test
+    void aSplitOnAHelperThreadRunsBesideTheParent() {
+        int p = 3;
+        int n = 10_000;
+        List<float[]> got = run(p, TIMEOUT, comm -> {
+            try (Communicator sub = comm.split(0, comm.rank())) {
+                float[] sums = new float[n];
+                java.util.Arrays.fill(sums, comm.rank() + 1);
+                java.util.concurrent.ExecutorService helper = java.util.concurrent.Executors.newSingleThreadExecutor();
+                try {
+                    java.util.concurrent.Future<?> f = helper.submit(() -> {
+                        for (int k = 0; k < 20; k++) {
+                            sub.allreduceSum(sums, (k * n) / 20, n / 20);
+                        }
+                    });
+                    float[] ring = new float[n];
+                    for (int k = 0; k < 20; k++) {
+                        float[] mine = new float[n];
+                        java.util.Arrays.fill(mine, comm.rank() * 100 + k);
+                        Request r = comm.irecv(ring, 0, n, (comm.rank() + p - 1) % p, k);
+                        comm.send(mine, 0, n, (comm.rank() + 1) % p, k);
+                        r.await();
+                        assertEquals(((comm.rank() + p - 1) % p) * 100 + k, ring[n - 1], 0f);
+                    }
+                    f.get();
+                } finally {
+                    helper.shutdown();
+                }
+                return sums;
+            }
+        });
+        for (float[] s : got) {
+            for (float v : s) {
+                assertEquals(1 + 2 + 3, v, 0f);
+            }
+        }
+    }
+
+    @Test
     void splitGroupsByColorOrderedByKey() {
         int p = 5;
         List<int[]> got = run(p, TIMEOUT, comm -> {

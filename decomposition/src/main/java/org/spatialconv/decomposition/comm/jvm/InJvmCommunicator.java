@@ -14,18 +14,27 @@ import org.spatialconv.decomposition.comm.Request;
  * One rank's view of an in-JVM communicator. Point-to-point transfers are rendezvous: whichever side is posted
  * second copies the floats straight from the sender's array into the receiver's (outside the lock) and
  * completes both requests, so a send buffer must stay untouched until its request is done, as in MPI.
- * Instances are confined to their rank's thread.
+ * An instance is used by one thread at a time (its rank's, or a helper thread it is handed to).
  */
 public final class InJvmCommunicator implements Communicator {
     private final Context ctx;
     private final int rank;
     /** Number of collectives this rank has entered; the same on every rank for the same call. */
     private long collectiveCount;
-    private boolean closed;
+    private volatile boolean closed;
+    private final boolean fromSplit;
 
     InJvmCommunicator(Context ctx, int rank) {
+        this(ctx, rank, false);
+    }
+
+    private InJvmCommunicator(Context ctx, int rank, boolean fromSplit) {
         this.ctx = ctx;
         this.rank = rank;
+        this.fromSplit = fromSplit;
+        if (fromSplit) {
+            ctx.world.openSubs.incrementAndGet();
+        }
     }
 
     @Override
@@ -209,7 +218,7 @@ public final class InJvmCommunicator implements Communicator {
         // Every member reads the first member's cell, so they all share one context.
         AtomicReference<Context> cell = members.get(0).cell;
         cell.compareAndSet(null, new Context(ctx.world, worldRanks));
-        return new InJvmCommunicator(cell.get(), myRank);
+        return new InJvmCommunicator(cell.get(), myRank, true);
     }
 
     @Override
@@ -217,9 +226,16 @@ public final class InJvmCommunicator implements Communicator {
         ctx.world.fail(worldRank(), cause);
     }
 
+    /** Closes this rank's view; a communicator from {@link #split} counts as released (see InJvmWorld's leak check). */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
+        if (fromSplit) {
+            ctx.world.openSubs.decrementAndGet();
+        }
     }
 
     private void checkOpen() {

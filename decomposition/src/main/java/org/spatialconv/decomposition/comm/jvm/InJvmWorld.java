@@ -11,7 +11,9 @@ import org.spatialconv.decomposition.comm.RankLauncher;
 
 /**
  * Launches ranks as threads of this JVM. A rank that throws marks the world failed, which makes every other
- * rank's pending and future waits fail at once; the launcher then rethrows the first failure.
+ * rank's pending and future waits fail at once; the launcher then rethrows the first failure. After a
+ * successful run, communicators from {@code split} that a rank left open are reported as a leak
+ * ({@link IllegalStateException}), as MPJ's world does.
  */
 public final class InJvmWorld implements RankLauncher {
     /** The shared launcher (it holds no state). */
@@ -61,6 +63,10 @@ public final class InJvmWorld implements RankLauncher {
         Throwable failure = world.failure();
         if (failure != null) {
             throw new RankFailedException(world.failedRank(), failure);
+        }
+        int open = world.openSubs.get();
+        if (open > 0) {
+            throw new IllegalStateException(open + " communicator(s) from split() were not closed");
         }
         List<T> out = new ArrayList<>(ranks);
         for (Object o : results) {

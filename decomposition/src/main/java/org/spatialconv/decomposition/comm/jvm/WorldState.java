@@ -17,6 +17,8 @@ final class WorldState {
     final Duration timeout;
     private int failedRank = -1;
     private Throwable failure;
+    /** Communicators from {@code split} not closed yet: open ones after a successful run are a leak. */
+    final java.util.concurrent.atomic.AtomicInteger openSubs = new java.util.concurrent.atomic.AtomicInteger();
 
     WorldState(Duration timeout) {
         if (timeout.isNegative() || timeout.isZero()) {
