@@ -17,6 +17,7 @@ import org.spatialconv.perfmodel.search.Planner;
 import org.spatialconv.perfmodel.search.StrongScaling;
 import org.spatialconv.perfmodel.zoo.ModelZoo;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,15 +30,8 @@ import picocli.CommandLine.Option;
         description = {"Plans a per-layer distribution (samples x rows x cols) minimising predicted iteration time",
             "subject to memory per rank, and compares it with pure sample parallelism."})
 public final class PlanCommand extends CliCommand {
-    @Option(names = "--model", required = true, paramLabel = "resnet50|unet|meshnet|FILE.json",
-            description = "Built-in model or JSON network file (docs/models.md).")
-    String model;
-
-    @Option(names = "--sample", required = true, paramLabel = "HxW", description = "Sample size, e.g. 2048x2048.")
-    String sample;
-
-    @Option(names = "--batch", required = true, paramLabel = "N", description = "Mini-batch size (all ranks).")
-    int batch;
+    @Mixin
+    NetworkOptions net;
 
     @Option(names = "--gpus", required = true, paramLabel = "P", description = "Number of ranks (GPUs).")
     int gpus;
@@ -67,7 +61,7 @@ public final class PlanCommand extends CliCommand {
 
     @Override
     protected int execute() throws IOException {
-        Setup s = Setup.of(model, sample, batch, machine, memoryGiB, optimizer, bn);
+        Setup s = Setup.of(net, machine, memoryGiB, optimizer, bn);
         if (gpus < 1) {
             throw new UserException("--gpus must be >= 1, got " + gpus);
         }
@@ -117,7 +111,7 @@ public final class PlanCommand extends CliCommand {
             }
             if (plot != null) {
                 List<StrongScaling.Point> points = curve;
-                String title = s.net().name() + " " + s.input().h() + "x" + s.input().w() + ", batch " + batch
+                String title = s.net().name() + " " + s.input().h() + "x" + s.input().w() + ", batch " + s.input().n()
                         + ", " + s.machine().name();
                 staged.add(new Path[] {AtomicFiles.stage(plot, tmp -> ScalingPlot.write(tmp, plot, title, points)),
                     plot});
@@ -147,15 +141,13 @@ public final class PlanCommand extends CliCommand {
 
     /** The parsed common inputs of plan, calibrate and validate. */
     record Setup(NetworkSpec net, TensorShape input, MachineProfile machine, CostOptions options) {
-        static Setup of(String model, String sample, int batch, String machineName, Double memoryGiB,
-                String optimizer, String bn) {
-            if (batch < 1) {
-                throw new UserException("--batch must be >= 1, got " + batch);
-            }
+        static Setup of(NetworkOptions o, String machineName, Double memoryGiB, String optimizer, String bn) {
+            int batch = o.batch();
+            IntPair hw = o.size();
             NetworkSpec net;
             MachineProfile mp;
             try {
-                net = ModelZoo.resolve(model);
+                net = ModelZoo.resolve(o.model);
                 mp = Profiles.resolve(machineName);
             } catch (IllegalArgumentException e) {
                 throw new UserException(e.getMessage(), e);
@@ -166,12 +158,11 @@ public final class PlanCommand extends CliCommand {
                 }
                 mp = mp.withMemory((long) (memoryGiB * 1024 * 1024 * 1024));
             }
-            int[] hw = parseSample(sample);
-            TensorShape input = new TensorShape(batch, net.inputChannels(), hw[0], hw[1]);
+            TensorShape input = new TensorShape(batch, net.inputChannels(), hw.h(), hw.w());
             try {
                 net.inferShapes(input);
             } catch (IllegalArgumentException e) {
-                throw new UserException(net.name() + " at " + sample + ": " + e.getMessage(), e);
+                throw new UserException(net.name() + " at " + hw.h() + "x" + hw.w() + ": " + e.getMessage(), e);
             }
             int slots = switch (optimizer) {
                 case "sgd" -> 1;
@@ -191,25 +182,4 @@ public final class PlanCommand extends CliCommand {
         }
     }
 
-    /** Parses {@code HxW} (or a single number for a square sample). */
-    static int[] parseSample(String sample) {
-        String[] p = sample.toLowerCase(java.util.Locale.ROOT).split("x");
-        try {
-            if (p.length == 1) {
-                int v = Integer.parseInt(p[0].trim());
-                if (v >= 1) {
-                    return new int[] {v, v};
-                }
-            } else if (p.length == 2) {
-                int h = Integer.parseInt(p[0].trim());
-                int w = Integer.parseInt(p[1].trim());
-                if (h >= 1 && w >= 1) {
-                    return new int[] {h, w};
-                }
-            }
-        } catch (NumberFormatException e) {
-            // fall through
-        }
-        throw new UserException("--sample must be HxW with positive integers, e.g. 1024x1024, got '" + sample + "'");
-    }
 }

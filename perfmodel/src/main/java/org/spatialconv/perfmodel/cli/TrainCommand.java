@@ -25,6 +25,7 @@ import org.spatialconv.perfmodel.train.TrainResult;
 import org.spatialconv.perfmodel.train.Trainer;
 import org.spatialconv.perfmodel.zoo.ModelZoo;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,16 +35,8 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, versionProvider = SpatialconvCli.Version.class,
         sortOptions = false, description = "Train a network on generated PDE samples with the sample split over ranks.")
 public final class TrainCommand extends CliCommand {
-    @Option(names = "--model", required = true, paramLabel = "unet|meshnet|resnet50|FILE.json",
-            description = "A built-in model or a JSON network file.")
-    String model;
-
-    @Option(names = "--sample", required = true, paramLabel = "HxW", converter = IntPair.SizeConverter.class,
-            description = "Sample height x width.")
-    IntPair sample;
-
-    @Option(names = "--batch", required = true, paramLabel = "N", description = "Global mini-batch (samples per step).")
-    int batch;
+    @Mixin
+    NetworkOptions net;
 
     @Option(names = "--ranks", required = true, paramLabel = "R", description = "Ranks (threads of this JVM).")
     int ranks;
@@ -102,7 +95,8 @@ public final class TrainCommand extends CliCommand {
 
     @Override
     protected int execute() throws Exception {
-        positive(batch, "--batch");
+        int batch = net.batch();
+        IntPair sample = net.size();
         positive(ranks, "--ranks");
         positive(steps, "--steps");
         if (sweeps < 0) {
@@ -159,7 +153,7 @@ public final class TrainCommand extends CliCommand {
         }
         NetworkSpec spec;
         try {
-            spec = ModelZoo.resolve(model);
+            spec = ModelZoo.resolve(net.model);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);
         }
@@ -213,7 +207,7 @@ public final class TrainCommand extends CliCommand {
 
     /** Runs the planner for this machine's built-in CPU profile and fills {@code layerGrids}. */
     private Plan plan(java.util.Map<String, int[]> layerGrids) {
-        PlanCommand.Setup s = PlanCommand.Setup.of(model, sample.h() + "x" + sample.w(), batch, "cpu-local", null,
+        PlanCommand.Setup s = PlanCommand.Setup.of(net, "cpu-local", null,
                 optimizer, "global");
         Planner.Result r;
         try {
@@ -251,8 +245,8 @@ public final class TrainCommand extends CliCommand {
         Path result = Files.createTempFile("spatialconv-train-", ".json");
         try {
             LaunchConfig lc = LaunchConfig.local(cfg.ranks(), TrainRankTask.class,
-                    TrainRankTask.args(Files.isRegularFile(Path.of(model)) ? Path.of(model).toAbsolutePath().toString()
-                            : model, cfg, result)).withTimeouts(Duration.ofMinutes(30),
+                    TrainRankTask.args(Files.isRegularFile(Path.of(net.model)) ? Path.of(net.model).toAbsolutePath().toString()
+                            : net.model, cfg, result)).withTimeouts(Duration.ofMinutes(30),
                     LaunchConfig.DEFAULT_FAIL_TIMEOUT, Duration.ofSeconds(60));
             err().println("train: launching " + cfg.ranks() + " MPJ Express rank processes (progress is not shown)");
             err().flush();

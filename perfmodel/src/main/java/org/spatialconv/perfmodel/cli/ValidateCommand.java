@@ -16,6 +16,7 @@ import org.spatialconv.perfmodel.train.TrainResult;
 import org.spatialconv.perfmodel.train.Trainer;
 import org.spatialconv.conv.io.AtomicFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,15 +32,8 @@ import picocli.CommandLine.Option;
 @Command(name = "validate", mixinStandardHelpOptions = true, versionProvider = SpatialconvCli.Version.class,
         sortOptions = false, description = {"Predicts and measures a training iteration on in-JVM ranks."})
 public final class ValidateCommand extends CliCommand {
-    @Option(names = "--model", required = true, paramLabel = "unet|meshnet|resnet50|FILE.json",
-            description = "Built-in model or JSON network file.")
-    String model;
-
-    @Option(names = "--sample", required = true, paramLabel = "HxW", description = "Sample size.")
-    String sample;
-
-    @Option(names = "--batch", required = true, paramLabel = "N", description = "Mini-batch size.")
-    int batch;
+    @Mixin
+    NetworkOptions net;
 
     @Option(names = "--ranks", required = true, paramLabel = "R", description = "In-JVM ranks.")
     int ranks;
@@ -75,7 +69,7 @@ public final class ValidateCommand extends CliCommand {
         int tpr = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / ranks);
         PlanCommand.checkOutput(json, "--json");
         PlanCommand.checkOutput(timeline, "--timeline");
-        PlanCommand.Setup s = PlanCommand.Setup.of(model, sample, batch, machine, null, "sgd", "global");
+        PlanCommand.Setup s = PlanCommand.Setup.of(net, machine, null, "sgd", "global");
         // the engine needs at least one sample per sample part, so the planner may not idle ranks here; the
         // model is told the threads each rank runs with (it matters where ranks share a host's cores) and prices
         // the trainer's own step after backward (not overlapped) instead of a bucketed, overlapped allreduce
@@ -106,7 +100,7 @@ public final class ValidateCommand extends CliCommand {
             Grid lg = l.cost().grid();
             layerGrids.put(l.name(), new int[] {lg.n(), lg.h(), lg.w()});
         }
-        TrainConfig cfg = new TrainConfig(s.net(), s.input().h(), s.input().w(), batch,
+        TrainConfig cfg = new TrainConfig(s.net(), s.input().h(), s.input().w(), s.input().n(),
                 new int[] {g.n(), g.h(), g.w()}, steps, 1, tpr, "sgd", 1e-3, 10, layerGrids, false);
         TrainResult r;
         try {

@@ -43,7 +43,7 @@ class MemoryModelTest {
     @ParameterizedTest
     @CsvSource({"unet, 1,1,1", "unet, 1,2,2", "meshnet, 1,1,1", "meshnet, 1,2,2"})
     void keptBytesPerRankMatchTheModel(String model, int gn, int gh, int gw) throws Exception {
-        PlanCommand.Setup s = PlanCommand.Setup.of(model, "128x128", 1, "cpu-local", null, "sgd", "global");
+        PlanCommand.Setup s = PlanCommand.Setup.of(NetworkOptions.of(model, "128x128", 1), "cpu-local", null, "sgd", "global");
         Grid g = Grid.parse(gn + "," + gh + "," + gw);
         int ranks = g.size();
         Plan plan = Plan.uniform(new CostModel(s.net(), s.input(), s.machine(), ranks, s.options()), g);
@@ -90,7 +90,7 @@ class MemoryModelTest {
         int gn = Integer.parseInt(a[1]);
         int gh = Integer.parseInt(a[2]);
         int gw = Integer.parseInt(a[3]);
-        PlanCommand.Setup s = PlanCommand.Setup.of(model, "128x128", 1, "cpu-local", null, "sgd", "global");
+        PlanCommand.Setup s = PlanCommand.Setup.of(NetworkOptions.of(model, "128x128", 1), "cpu-local", null, "sgd", "global");
         int ranks = gn * gh * gw;
         Map<String, int[]> grids = new HashMap<>();
         SpecConverter.Trainable t = SpecConverter.convert(s.net(), grids);
