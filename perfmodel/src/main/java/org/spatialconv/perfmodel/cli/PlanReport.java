@@ -50,6 +50,8 @@ final class PlanReport {
         out.printf(Locale.ROOT, "predicted iteration time: %.3f ms (compute %.3f ms, communication before overlap "
                 + "%.3f ms, exposed gradient allreduce %.3f ms)%n", plan.iterationSeconds() * 1e3, compute * 1e3,
                 comm * 1e3, plan.exposedAllreduce() * 1e3);
+        out.printf(Locale.ROOT, "(gradients summed in %d MiB buckets during backward, as `train --grad-overlap on`)%n",
+                Plan.BUCKET_BYTES >> 20);
         out.printf(Locale.ROOT, "memory per rank: %.3f GiB of %.3f GiB usable%n", plan.memoryBytesPerRank() / GIB,
                 plan.memoryBudget() / GIB);
         if (baseline != null && baseline.fits()) {

@@ -25,9 +25,6 @@ import org.spatialconv.perfmodel.net.NetworkSpec;
 public record TrainConfig(NetworkSpec spec, int height, int width, int batch, int[] grid, int steps, long seed,
         int threadsPerRank, String optimizer, double lr, int sweeps, java.util.Map<String, int[]> layerGrids,
         boolean overlap, long gradientBucketBytes) {
-    /** Default gradient bucket size when the allreduce overlaps backward (as PyTorch DDP's 25 MiB). */
-    public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
-
     /** Validates the values. */
     public TrainConfig {
         if (gradientBucketBytes < 0) {
