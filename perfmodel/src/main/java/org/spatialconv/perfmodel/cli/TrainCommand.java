@@ -14,6 +14,7 @@ import org.spatialconv.conv.io.AtomicFiles;
 import org.spatialconv.perfmodel.cost.Grid;
 import org.spatialconv.perfmodel.net.NetworkSpec;
 import org.spatialconv.perfmodel.search.LayerPlan;
+import org.spatialconv.perfmodel.cost.CostModel;
 import org.spatialconv.perfmodel.search.Plan;
 import org.spatialconv.perfmodel.search.Planner;
 import org.spatialconv.mpj.launch.LaunchConfig;
@@ -78,6 +79,11 @@ public final class TrainCommand extends CliCommand {
                     + "with --launch mpj.")
     String overlap;
 
+    @Option(names = "--machine", paramLabel = "NAME|PROFILE.json",
+            description = "Machine profile the planner uses with --strategy auto: a `calibrate` output, or "
+                    + "a built-in name (default: cpu-local).")
+    String machine;
+
     @Option(names = "--grad-overlap", paramLabel = "on|off",
             description = "Sum the gradients over ranks during backward, in buckets of --bucket-mib started as soon "
                     + "as backward has finished their layers, on a thread of each rank's own (on, as PyTorch DDP; "
@@ -118,6 +124,14 @@ public final class TrainCommand extends CliCommand {
         if (launch != null && !launch.equals("mpj")) {
             throw new UserException("--launch must be 'mpj', got '" + launch + "'");
         }
+        int t = threads == null ? Math.max(1, Runtime.getRuntime().availableProcessors() / ranks) : threads;
+        positive(t, "--threads");
+        if (machine != null && strategy == null) {
+            throw new UserException("--machine is only used with --strategy auto");
+        }
+        if (machine == null) {
+            machine = "cpu-local";
+        }
         java.util.Map<String, int[]> layerGrids = new java.util.LinkedHashMap<>();
         String planned = null;
         if (strategy != null) {
@@ -127,10 +141,10 @@ public final class TrainCommand extends CliCommand {
             if (grid != null) {
                 throw new UserException("give either --grid or --strategy auto, not both");
             }
-            Plan plan = plan(layerGrids);
+            Plan plan = plan(layerGrids, t, gradOverlap.equals("on"));
             grid = new GridSpec(plan.inputGrid().n(), plan.inputGrid().h(), plan.inputGrid().w());
-            planned = String.format(Locale.ROOT, "strategy auto (planner, cpu-local profile): input grid %s, "
-                    + "predicted %.3f s per iteration, %d layer grids", grid, plan.iterationSeconds(),
+            planned = String.format(Locale.ROOT, "strategy auto (planner, machine %s): input grid %s, "
+                    + "predicted %.3f s per iteration, %d layer grids", machine, grid, plan.iterationSeconds(),
                     layerGrids.size());
         }
         if (grid == null) {
@@ -139,8 +153,6 @@ public final class TrainCommand extends CliCommand {
         if (grid.ranks() != ranks) {
             throw new UserException("--grid " + grid + " has " + grid.ranks() + " ranks but --ranks is " + ranks);
         }
-        int t = threads == null ? Math.max(1, Runtime.getRuntime().availableProcessors() / ranks) : threads;
-        positive(t, "--threads");
         if (!optimizer.equals("sgd") && !optimizer.equals("adam")) {
             throw new UserException("--optimizer must be sgd or adam, got '" + optimizer + "'");
         }
@@ -205,13 +217,17 @@ public final class TrainCommand extends CliCommand {
         return 0;
     }
 
-    /** Runs the planner for this machine's built-in CPU profile and fills {@code layerGrids}. */
-    private Plan plan(java.util.Map<String, int[]> layerGrids) {
-        PlanCommand.Setup s = PlanCommand.Setup.of(net, "cpu-local", null,
-                optimizer, "global");
+    /**
+     * Runs the planner for {@code --machine} (default: the built-in CPU profile) and fills {@code layerGrids}. The
+     * model is told what this run does: no idle ranks (the engine needs a sample per sample part), the threads
+     * per rank, and the gradient allreduce after backward unless {@code --grad-overlap on}.
+     */
+    private Plan plan(java.util.Map<String, int[]> layerGrids, int threadsPerRank, boolean gradientsOverlapped) {
+        PlanCommand.Setup s = PlanCommand.Setup.of(net, machine, null, optimizer, "global");
         Planner.Result r;
         try {
-            r = Planner.plan(s.model(ranks));
+            r = Planner.plan(new CostModel(s.net(), s.input(), s.machine(), ranks, s.options().withIdleRanks(false)
+                    .withThreadsPerRank(threadsPerRank).withTrainerStep(!gradientsOverlapped)));
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);
         }

@@ -8,6 +8,7 @@ import org.spatialconv.perfmodel.machine.MachineProfile;
 import org.spatialconv.perfmodel.net.BatchNormSpec;
 import org.spatialconv.perfmodel.net.ConvSpec;
 import org.spatialconv.perfmodel.net.DeconvSpec;
+import org.spatialconv.perfmodel.net.GlobalAvgPoolSpec;
 import org.spatialconv.perfmodel.net.Layer;
 import org.spatialconv.perfmodel.net.LayerSpec;
 import org.spatialconv.perfmodel.net.LossSpec;
@@ -127,17 +128,21 @@ public final class CostModel {
      * Whether a layer can run on a grid: every rank must own at least one row and column of the distributed
      * tensor and of each input when that dimension is split; layers without spatial extent (fc, global pooling)
      * cannot split H or W. Samples may be split more ways than there are samples (ranks then idle) unless
-     * {@link CostOptions#idleRanks()} is false.
+     * {@link CostOptions#idleRanks()} is false. Without idle ranks the model follows Spatialconv's engine: global
+     * pooling takes the grid of its input (its output is replicated on every rank), and a layer without spatial
+     * extent that has fewer samples than ranks runs replicated, on grid {@code R,1,1}
+     * ({@link #replicated}).
      */
     public boolean valid(int layer, Grid g) {
         if (g.size() != ranks) {
             return false;
         }
         TensorShape out = distributedShape(layer);
-        if (g.h() > out.h() || g.w() > out.w()) {
+        boolean pooling = !options.idleRanks() && net.layers().get(layer).spec() instanceof GlobalAvgPoolSpec;
+        if (!pooling && (g.h() > out.h() || g.w() > out.w())) {
             return false;
         }
-        if (!options.idleRanks() && g.n() > out.n()) {
+        if (!options.idleRanks() && g.n() > out.n() && (pooling || !replicated(layer, g))) {
             return false;
         }
         for (TensorShape in : inputShapes.get(layer)) {
@@ -146,6 +151,16 @@ public final class CostModel {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether, without idle ranks, the engine runs this layer replicated on every rank on grid {@code g}: a layer
+     * without spatial extent with fewer samples than ranks, on grid {@code R,1,1}.
+     */
+    public boolean replicated(int layer, Grid g) {
+        TensorShape out = distributedShape(layer);
+        return !options.idleRanks() && out.h() == 1 && out.w() == 1 && g.h() == 1 && g.w() == 1 && g.n() > out.n()
+                && !(net.layers().get(layer).spec() instanceof GlobalAvgPoolSpec);
     }
 
     /** A short reason why a layer has no valid grid at all, or null if it has one. */

@@ -9,6 +9,7 @@ import org.spatialconv.perfmodel.net.BatchNormSpec;
 import org.spatialconv.perfmodel.net.ConvSpec;
 import org.spatialconv.perfmodel.net.DeconvSpec;
 import org.spatialconv.perfmodel.net.LayerSpec;
+import org.spatialconv.perfmodel.net.GlobalAvgPoolSpec;
 import org.spatialconv.perfmodel.net.LinearSpec;
 import org.spatialconv.perfmodel.net.LossSpec;
 import org.spatialconv.perfmodel.net.PoolSpec;
@@ -35,7 +36,8 @@ final class LayerCostCalculator {
         TensorShape in = ins.get(0);
         TensorShape out = m.distributedShape(layer);
         Device dev = m.machine().device();
-        long nl = Blocks.max(out.n(), g.n());
+        // replicated (fewer samples than ranks, no spatial extent, engine mode): every rank computes every sample
+        long nl = m.replicated(layer, g) ? out.n() : Blocks.max(out.n(), g.n());
         long hl = Blocks.max(out.h(), g.h());
         long wl = Blocks.max(out.w(), g.w());
         long hin = Blocks.max(in.h(), g.h());
@@ -114,6 +116,10 @@ final class LayerCostCalculator {
                 exchanges = collective > 0 ? 2 : 0; // statistics forward, gradient sums backward
             } else if (spec instanceof LossSpec) {
                 collective = m.allreduce(FLOAT);
+                exchanges = collective > 0 ? 1 : 0;
+            } else if (spec instanceof GlobalAvgPoolSpec && !m.options().idleRanks()) {
+                // the engine sums every (sample, channel) over all ranks and replicates the result
+                collective = m.allreduce((long) out.n() * out.c() * FLOAT);
                 exchanges = collective > 0 ? 1 : 0;
             }
         }

@@ -61,11 +61,16 @@ class TrainCommandTest {
         Path net = dir.resolve("small-unet.json");
         Files.writeString(net, org.spatialconv.perfmodel.net.NetworkJson.write(
                 org.spatialconv.perfmodel.zoo.UNet.build(1, 1, 4, 2)));
-        Run auto = run("train", "--model", net.toString(), "--sample", "32x32", "--batch", "2", "--ranks", "2",
+        assertAutoMatchesOneRank(net, "32x32", "2", "2");
+    }
+
+    /** {@code train --strategy auto} on {@code ranks} ranks reaches the loss of one rank after 2 steps. */
+    private static void assertAutoMatchesOneRank(Path net, String sample, String batch, String ranks) {
+        Run auto = run("train", "--model", net.toString(), "--sample", sample, "--batch", batch, "--ranks", ranks,
                 "--strategy", "auto", "--steps", "2", "--threads", "1");
         assertEquals(0, auto.code(), auto.out() + auto.err());
         assertTrue(auto.out().contains("strategy auto (planner"), auto.out());
-        Run one = run("train", "--model", net.toString(), "--sample", "32x32", "--batch", "2", "--ranks", "1",
+        Run one = run("train", "--model", net.toString(), "--sample", sample, "--batch", batch, "--ranks", "1",
                 "--grid", "1,1,1", "--steps", "2", "--threads", "1");
         assertEquals(0, one.code(), one.out() + one.err());
         java.util.regex.Matcher a = java.util.regex.Pattern.compile("step 2 loss (\\S+)").matcher(auto.out());
@@ -73,6 +78,36 @@ class TrainCommandTest {
         assertTrue(a.find() && b.find());
         assertEquals(Double.parseDouble(b.group(1)), Double.parseDouble(a.group(1)),
                 1e-4 * Math.abs(Double.parseDouble(b.group(1))));
+    }
+
+    /**
+     * A classifier with fewer samples than ranks: the planner must give global pooling a grid that splits its
+     * input and let the fully connected head run replicated, as the engine does (it used to plan idle ranks there,
+     * which the engine cannot run).
+     */
+    @Test
+    void strategyAutoPlansAClassifierWithFewerSamplesThanRanks() throws Exception {
+        Path net = dir.resolve("classifier.json");
+        Files.writeString(net, "{\"name\":\"classifier\",\"input_channels\":1,\"layers\":["
+                + "{\"name\":\"c1\",\"type\":\"conv\",\"out_channels\":4,\"kernel\":3,\"padding\":1,\"bias\":false},"
+                + "{\"name\":\"b1\",\"type\":\"batchnorm\"},{\"name\":\"r1\",\"type\":\"relu\"},"
+                + "{\"name\":\"gap\",\"type\":\"global_avg_pool\"},"
+                + "{\"name\":\"fc\",\"type\":\"fc\",\"out_features\":4},"
+                + "{\"name\":\"loss\",\"type\":\"softmax_ce_loss\"}]}");
+        assertAutoMatchesOneRank(net, "16x16", "2", "4");
+    }
+
+    @Test
+    void machineOptionIsForStrategyAutoAndMustExist() {
+        Run noAuto = run("train", "--model", "unet", "--sample", "32x32", "--batch", "1", "--ranks", "1", "--grid",
+                "1,1,1", "--machine", "lassen");
+        assertEquals(2, noAuto.code());
+        assertEquals(PREFIX + "--machine is only used with --strategy auto", noAuto.err().trim());
+        Run unknown = run("train", "--model", "unet", "--sample", "32x32", "--batch", "1", "--ranks", "1",
+                "--strategy", "auto", "--machine", "no-such-machine");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().startsWith(PREFIX) && unknown.err().contains("no-such-machine"), unknown.err());
+        assertEquals(1, unknown.err().trim().split("\n").length, unknown.err());
     }
 
     @Test
