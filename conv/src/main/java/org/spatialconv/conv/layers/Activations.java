@@ -59,9 +59,14 @@ public final class Activations {
         return dx;
     }
 
-    private static void checkSlope(float slope) {
+    /**
+     * The slopes these kernels take: {@code [0, 1)} (ReLU and LeakyReLU; the branch-free forms above rely on it).
+     *
+     * @throws IllegalArgumentException otherwise (NaN included)
+     */
+    public static void checkSlope(double slope) {
         if (!(slope >= 0 && slope < 1)) {
-            throw new IllegalArgumentException("activation slope must be in [0, 1), got " + slope);
+            throw new IllegalArgumentException("leakyrelu slope must be in [0, 1), got " + slope);
         }
     }
 

@@ -12,9 +12,7 @@ public final class ActivationLayer extends BoundLayer {
 
     /** An activation with negative-side {@code slope}. */
     public ActivationLayer(float slope) {
-        if (!(slope >= 0 && slope < 1)) {
-            throw new IllegalArgumentException("leaky relu slope must be in [0, 1), got " + slope);
-        }
+        org.spatialconv.conv.layers.Activations.checkSlope(slope);
         this.slope = slope;
     }
 

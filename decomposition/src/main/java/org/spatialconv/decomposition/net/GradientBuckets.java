@@ -42,11 +42,9 @@ final class GradientBuckets implements AutoCloseable {
      * Collective over {@code parent} (it splits it): every rank must call it at the same point.
      *
      * @param layerParams per layer, in definition order, that layer's parameters whose gradients are summed
+     * @param bucketBytes the least bytes of a bucket but the last (positive: {@link Network#overlapGradients} checks)
      */
     GradientBuckets(Communicator parent, List<List<Parameter>> layerParams, long bucketBytes, int rank) {
-        if (bucketBytes <= 0) {
-            throw new IllegalArgumentException("gradient bucket size must be positive, got " + bucketBytes);
-        }
         completes = new Bucket[layerParams.size()];
         Bucket cur = null;
         long bytes = 0;
@@ -64,12 +62,12 @@ final class GradientBuckets implements AutoCloseable {
             }
             cur.readyLayer = i;
             if (bytes >= bucketBytes) {
-                close(cur, bytes);
+                seal(cur, bytes);
                 cur = null;
             }
         }
         if (cur != null) {
-            close(cur, bytes);
+            seal(cur, bytes);
         }
         comm = parent.split(0, parent.rank());
         thread = Executors.newSingleThreadExecutor(r -> {
@@ -79,7 +77,8 @@ final class GradientBuckets implements AutoCloseable {
         });
     }
 
-    private void close(Bucket b, long bytes) {
+    /** Gives a full bucket its buffer and registers it with the layer whose backward completes it. */
+    private void seal(Bucket b, long bytes) {
         if (bytes > Integer.MAX_VALUE * 4L) {
             throw new IllegalArgumentException("a gradient bucket of " + bytes + " bytes exceeds one Java array");
         }

@@ -131,6 +131,9 @@ public final class CalibrateCommand extends CliCommand {
         src.put("ranks_per_node", "--ranks " + ranks + ": all ranks in one JVM on this machine");
         src.put("device.memory_bytes", "JVM max heap / ranks (" + how + ")");
         src.put("device.reserved_bytes", "assumption: 10% of the heap share for JVM and buffers");
+        String repeats = String.format(java.util.Locale.ROOT, "median of %d to %d runs (about %.1f s of them) after "
+                + "a warm-up of at least %.0f ms", Calibration.REPEATS, Calibration.MAX_RUNS, Calibration.TIMED_NANOS / 1e9,
+                Calibration.WARM_UP_NANOS / 1e6);
         src.put("device.memory_bandwidth", how + ": median of at least " + Calibration.REPEATS + " 64 MiB array copies");
         src.put("device.peak_flops", how + ": median achieved forward conv rate over the timed shapes");
         src.put("device.conv_efficiency", "1.0: peak_flops is already the achieved rate");
@@ -141,9 +144,9 @@ public final class CalibrateCommand extends CliCommand {
         src.put("links.inter.bandwidth", "same as intra (one machine)");
         src.put("layer_rates", how + ": the engine's own layer kernels "
                 + "(org.spatialconv.conv.layers) at " + LayerCalibration.CHANNELS + " channels and sides "
-                + layerSizes + ", median of " + Calibration.REPEATS + " to 101 runs (about 0.1 s of them) after a warm-up; bytes/s of the "
+                + layerSizes + ", " + repeats + "; bytes/s of the "
                 + "cost model's modelled traffic per layer class and pass");
-        src.put("conv_table", how + ": median of " + Calibration.REPEATS + " to 101 runs (about 0.1 s of them) after a warm-up");
+        src.put("conv_table", how + ": " + repeats);
         src.put("host.cores", "the JVM's available processors on this machine");
         src.put("host.threads_per_rank", "threads of the lone rank of the profile's own numbers");
         src.put("host.shared.sync_s", "extra span (first start to last end) per round of " + LayerCalibration.SYNC_WORK

@@ -108,16 +108,9 @@ public final class TrainCommand extends CliCommand {
         if (sweeps < 0) {
             throw new UserException("--sweeps must be >= 0, got " + sweeps);
         }
-        if (overlap == null) {
-            overlap = launch == null ? "off" : "on";
-        } else if (!overlap.equals("on") && !overlap.equals("off")) {
-            throw new UserException("--overlap must be 'on' or 'off', got '" + overlap + "'");
-        }
-        if (gradOverlap == null) {
-            gradOverlap = launch == null ? "off" : "on";
-        } else if (!gradOverlap.equals("on") && !gradOverlap.equals("off")) {
-            throw new UserException("--grad-overlap must be 'on' or 'off', got '" + gradOverlap + "'");
-        }
+        // both overlaps default to on only across processes (MPJ), where the exchanges are transfers worth hiding
+        overlap = onOff(overlap, "--overlap", launch != null);
+        gradOverlap = onOff(gradOverlap, "--grad-overlap", launch != null);
         if (!(bucketMib > 0) || bucketMib > 1024) {
             throw new UserException("--bucket-mib must be in (0, 1024], got " + bucketMib);
         }
@@ -215,6 +208,17 @@ public final class TrainCommand extends CliCommand {
             AtomicFiles.commit(tmp, json);
         }
         return 0;
+    }
+
+    /** {@code value} if it is {@code on} or {@code off}, the default if absent; else one error line. */
+    private static String onOff(String value, String option, boolean defaultOn) {
+        if (value == null) {
+            return defaultOn ? "on" : "off";
+        }
+        if (!value.equals("on") && !value.equals("off")) {
+            throw new UserException(option + " must be 'on' or 'off', got '" + value + "'");
+        }
+        return value;
     }
 
     /**

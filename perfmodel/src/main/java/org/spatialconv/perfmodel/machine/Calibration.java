@@ -33,11 +33,11 @@ public final class Calibration {
     /** Fewest timed runs per measurement (the median is kept). */
     public static final int REPEATS = 5;
     /** Shortest warm-up of a measured kernel, nanoseconds. */
-    static final long WARM_UP_NANOS = 50_000_000L;
+    public static final long WARM_UP_NANOS = 50_000_000L;
     /** Timed runs of short work are added until they take about this long in all, nanoseconds. */
-    static final double TIMED_NANOS = 100e6;
+    public static final double TIMED_NANOS = 100e6;
     /** Most timed runs per measurement. */
-    static final int MAX_RUNS = 101;
+    public static final int MAX_RUNS = 101;
     private static final int COPY_FLOATS = 16 << 20;
     private static final int PING_ROUNDS = 200;
     private static final int BIG_FLOATS = 1 << 20;

@@ -26,7 +26,8 @@ import org.spatialconv.decomposition.net.LocalRanks;
  * and backward, at a few square sizes. Each result is a rate in bytes/s of the traffic the cost model assigns to
  * the class ({@link LayerClasses#bytes}): total modelled bytes over total measured time across the sizes, so
  * the large tensors that dominate training weigh most. Each timing is the median of
- * {@link Calibration#REPEATS} to 101 runs (about 0.1 s of them) after a warm-up of at least 50 ms.
+ * {@link Calibration#REPEATS} to {@link Calibration#MAX_RUNS} runs (about {@link Calibration#TIMED_NANOS} ns of
+ * them) after a warm-up of at least {@link Calibration#WARM_UP_NANOS} ns.
  */
 public final class LayerCalibration {
     /** Channels of the timed tensors. */

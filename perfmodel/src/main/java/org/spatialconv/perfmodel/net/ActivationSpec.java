@@ -15,9 +15,7 @@ public record ActivationSpec(Kind kind, double slope) implements LayerSpec {
         if (kind == null || (kind == Kind.RELU && slope != 0)) {
             throw new IllegalArgumentException("activation: bad kind/slope " + kind + ", " + slope);
         }
-        if (!(slope >= 0 && slope < 1)) {
-            throw new IllegalArgumentException("leakyrelu slope must be in [0, 1), got " + slope);
-        }
+        org.spatialconv.conv.layers.Activations.checkSlope(slope); // the engine's kernels take [0, 1)
     }
 
     /** LeakyReLU with the given negative slope. */

@@ -21,7 +21,8 @@ import org.spatialconv.perfmodel.zoo.ModelZoo;
 public final class TrainRankTask implements RankTask {
     /**
      * Arguments: model, H, W, batch, n, h, w, steps, seed, threads, optimizer, lr, sweeps, result file, overlap
-     * ({@code on|off}), gradient bucket bytes (0: allreduce after backward), then {@code layer=n,h,w} per layer with its own grid.
+     * ({@code on|off}), gradient bucket bytes (0: allreduce after backward), then {@code layer=n,h,w} per layer
+     * with its own grid.
      */
     public static List<String> args(String model, TrainConfig c, Path result) {
         List<String> a = new ArrayList<>();

@@ -177,8 +177,8 @@ public final class Trainer {
     }
 
     /**
-     * Each layer's share of the slowest rank's progress, per step. {@code timeline[(step * ranks + rank) * 2L + e]}
-     * holds, for {@code L = layers} (the loss last), the time of event {@code e} in execution order: 0 the step's
+     * Each layer's share of the slowest rank's progress, per step. With {@code L = layers} (the loss last),
+     * {@code timeline[(step * ranks + rank) * 2 * L + e]} holds the time of event {@code e} in execution order: 0 the step's
      * start, {@code 1..L-1} the end of each network layer's forward pass, {@code L} the end of the loss, then
      * {@code L+1..2L-1} the end of each network layer's backward pass (last layer first). With {@code M(e)} the
      * largest over ranks, an event's share is {@code M(e) - M(e-1)}, which is never negative (each rank's events
