@@ -45,24 +45,28 @@ void emu_launch(dim3 grid, dim3 block, F kernel, A... args) {
     gridDim = grid;
     blockDim = block;
     const unsigned nt = block.x * block.y * block.z;
-    for (unsigned bz = 0; bz < grid.z; bz++) {
-        for (unsigned by = 0; by < grid.y; by++) {
-            for (unsigned bx = 0; bx < grid.x; bx++) {
-                std::barrier<> bar(nt);
-                emu_barrier = &bar;
-                std::vector<std::thread> ts;
-                ts.reserve(nt);
-                for (unsigned t = 0; t < nt; t++) {
-                    ts.emplace_back([=] {
+    // One std::thread per CUDA thread for the whole launch: each walks the blocks in the same order and meets the
+    // others at the barrier after every block, so only one block's threads (and __shared__ statics) are live at a
+    // time, as when each block had threads of its own, without creating threads per block.
+    std::barrier<> bar(nt);
+    emu_barrier = &bar;
+    std::vector<std::thread> ts;
+    ts.reserve(nt);
+    for (unsigned t = 0; t < nt; t++) {
+        ts.emplace_back([=, &bar] {
+            threadIdx = dim3{t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
+            for (unsigned bz = 0; bz < grid.z; bz++) {
+                for (unsigned by = 0; by < grid.y; by++) {
+                    for (unsigned bx = 0; bx < grid.x; bx++) {
                         blockIdx = dim3{bx, by, bz};
-                        threadIdx = dim3{t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
                         kernel(args...);
-                    });
-                }
-                for (auto& th : ts) {
-                    th.join();
+                        bar.arrive_and_wait();
+                    }
                 }
             }
-        }
+        });
+    }
+    for (auto& th : ts) {
+        th.join();
     }
 }

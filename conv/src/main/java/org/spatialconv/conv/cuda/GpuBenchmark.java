@@ -21,7 +21,8 @@ import org.spatialconv.conv.Window;
  * It also reports which optional libraries (cuDNN, cuBLAS) are usable and, per shape and pass, which engine
  * {@link SelectingConv} selects, with each engine's trial time ({@link EngineSelector#PROPERTY} forces one).
  *
- * <p>Usage: {@code GpuBenchmark [--json FILE] [--iterations I] [--warmup W] [--device D] [--shape N,C,H,W,K,R]...}
+ * <p>Usage: {@code GpuBenchmark [--json FILE] [--iterations I] [--warmup W] [--device D] [--shape N,C,H,W,K,R]...
+ * [--pack N,C,H,W]} (pack/unpack tensor, default 4,64,512,512).
  */
 public final class GpuBenchmark {
     private static final int[][] DEFAULT_SHAPES = {{1, 16, 1024, 1024, 16, 3}, {1, 64, 512, 512, 64, 3},
@@ -33,10 +34,11 @@ public final class GpuBenchmark {
     /** Runs the benchmark; exit code 2 on bad arguments, 3 when no GPU is usable. */
     public static void main(String[] args) throws IOException {
         BenchmarkArgs a = BenchmarkArgs.parseOrExit("gpu-bench", args, 20, 5, DEFAULT_SHAPES);
-        a.emit(run(a.shapes(), a.iterations(), a.warmup(), a.device(), a.probe()));
+        a.emit(run(a.shapes(), a.pack(), a.iterations(), a.warmup(), a.device(), a.probe()));
     }
 
-    private static String run(List<int[]> shapes, int iterations, int warmup, int device, CudaProbe probe) {
+    private static String run(List<int[]> shapes, int[] pack, int iterations, int warmup, int device,
+            CudaProbe probe) {
         byte[] image = NativeKernels.fatbin().orElseThrow();
         StringBuilder js = new StringBuilder();
         try (CudaContext ctx = CudaContext.create(device)) {
@@ -45,7 +47,7 @@ public final class GpuBenchmark {
                 CudaConv conv = new CudaConv(module, ctx.multiprocessorCount());
                 try (SelectingConv engines = new SelectingConv(ctx, conv, new CudaOps(module),
                         EngineSelector.Policy.fromSystem())) {
-                    run(ctx, conv, engines, stream, timer, shapes, iterations, warmup, probe, js);
+                    run(ctx, conv, engines, stream, timer, shapes, pack, iterations, warmup, probe, js);
                 }
             }
         }
@@ -53,7 +55,7 @@ public final class GpuBenchmark {
     }
 
     private static void run(CudaContext ctx, CudaConv conv, SelectingConv engines, CudaStream stream, CudaTimer timer,
-            List<int[]> shapes, int iterations, int warmup, CudaProbe probe, StringBuilder js) {
+            List<int[]> shapes, int[] pack, int iterations, int warmup, CudaProbe probe, StringBuilder js) {
         engines.engines().forEach((k, v) -> System.err.println("gpu-bench: engine " + k + ": " + v));
         js.append(String.format(Locale.ROOT, "{\"engine\":\"spatialconv-cuda\",\"device\":\"%s\",\"cc\":%d,"
                 + "\"driver\":%d,\"iterations\":%d,\"shapes\":[", ctx.deviceName(), ctx.computeCapability(),
@@ -70,7 +72,7 @@ public final class GpuBenchmark {
             js.append(sep).append(json(e.getKey())).append(':').append(json(e.getValue()));
             sep = ",";
         }
-        js.append("},\"pack\":").append(packCase(ctx, conv, stream, timer, iterations, warmup)).append('}');
+        js.append("},\"pack\":").append(packCase(ctx, conv, stream, timer, pack, iterations, warmup)).append('}');
     }
 
     private static String convCase(CudaContext ctx, CudaConv conv, SelectingConv engines, CudaStream stream,
@@ -110,19 +112,18 @@ public final class GpuBenchmark {
                 sel.append(sel.length() > 0 ? "," : "").append(json(p.pass().label())).append(":{\"engine\":")
                         .append(json(c.engine())).append(",\"trials\":").append(json(c.describe())).append('}');
             }
-            return String.format(Locale.ROOT, "{\"n\":%d,\"c\":%d,\"h\":%d,\"w\":%d,\"k\":%d,\"r\":%d,\"fwd_ms\":%.4f,"
-                    + "\"bwd_data_ms\":%.4f,\"bwd_filter_ms\":%.4f,\"fwd_gflops\":%.2f,\"bwd_data_gflops\":%.2f,"
-                    + "\"bwd_filter_gflops\":%.2f,\"selection\":{%s}}", sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], f, d, k,
+            return String.format(Locale.ROOT, "{\"n\":%d,\"c\":%d,\"h\":%d,\"w\":%d,\"k\":%d,\"r\":%d,\"fwd_ms\":%.6g,"
+                    + "\"bwd_data_ms\":%.6g,\"bwd_filter_ms\":%.6g,\"fwd_gflops\":%.6g,\"bwd_data_gflops\":%.6g,"
+                    + "\"bwd_filter_gflops\":%.6g,\"selection\":{%s}}", sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], f, d, k,
                     flops / f / 1e6, flops / d / 1e6, flops / k / 1e6, sel);
         }
     }
 
-    /** Packs/unpacks the interior box (1-element border) of a 4,64,512,512 tensor vs cuMemcpyDtoD of as many bytes. */
-    private static String packCase(CudaContext ctx, CudaConv conv, CudaStream stream, CudaTimer timer, int iterations,
-            int warmup) {
-        int[] dims = {4, 64, 512, 512};
+    /** Packs/unpacks the interior box (1-element border off H and W) of {@code dims} vs cuMemcpyDtoD of as many bytes. */
+    private static String packCase(CudaContext ctx, CudaConv conv, CudaStream stream, CudaTimer timer, int[] dims,
+            int iterations, int warmup) {
         int[] lo = {0, 0, 1, 1};
-        int[] ext = {4, 64, 510, 510};
+        int[] ext = {dims[0], dims[1], dims[2] - 2, dims[3] - 2};
         long count = (long) ext[0] * ext[1] * ext[2] * ext[3];
         long total = (long) dims[0] * dims[1] * dims[2] * dims[3];
         try (DeviceBuffer t = random(ctx, total, 4); DeviceBuffer buf = ctx.allocate(count);
@@ -138,9 +139,11 @@ public final class GpuBenchmark {
             System.err.printf(Locale.ROOT, "pack %.1f GB/s, unpack %.1f GB/s, unpack+acc %.1f GB/s (3 accesses), "
                     + "D2D copy %.1f GB/s%n", bytes / pack / 1e6, bytes / unpack / 1e6, 1.5 * bytes / unpackAcc / 1e6,
                     bytes / d2d / 1e6);
-            return String.format(Locale.ROOT, "{\"box\":\"4x64x510x510 of 4x64x512x512\",\"pack_gbps\":%.2f,"
-                    + "\"unpack_gbps\":%.2f,\"unpack_accumulate_gbps\":%.2f,\"d2d_copy_gbps\":%.2f,"
-                    + "\"pack_vs_copy\":%.3f,\"unpack_vs_copy\":%.3f}", bytes / pack / 1e6, bytes / unpack / 1e6,
+            String box = ext[0] + "x" + ext[1] + "x" + ext[2] + "x" + ext[3] + " of " + dims[0] + "x" + dims[1] + "x"
+                    + dims[2] + "x" + dims[3];
+            return String.format(Locale.ROOT, "{\"box\":\"%s\",\"pack_gbps\":%.6g,"
+                    + "\"unpack_gbps\":%.6g,\"unpack_accumulate_gbps\":%.6g,\"d2d_copy_gbps\":%.6g,"
+                    + "\"pack_vs_copy\":%.6g,\"unpack_vs_copy\":%.6g}", box, bytes / pack / 1e6, bytes / unpack / 1e6,
                     1.5 * bytes / unpackAcc / 1e6, bytes / d2d / 1e6, d2d / pack, d2d / unpack);
         }
     }

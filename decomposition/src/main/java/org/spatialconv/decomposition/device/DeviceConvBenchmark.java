@@ -73,7 +73,7 @@ public final class DeviceConvBenchmark {
         System.err.printf(Locale.ROOT, "%-22s %-8s %-12s %-4s %12.3f%n", name, s.grid(), s.transport(), s.overlap(),
                 ms);
         return String.format(Locale.ROOT, "{\"shape\":\"%s\",\"grid\":\"%s\",\"transport\":\"%s\",\"overlap\":\"%s\","
-                + "\"step_ms\":%.4f}", name, s.grid(), s.transport(), s.overlap(), ms);
+                + "\"step_ms\":%.6g}", name, s.grid(), s.transport(), s.overlap(), ms);
     }
 
     private static Tensor random(Shape s, Random rnd) {

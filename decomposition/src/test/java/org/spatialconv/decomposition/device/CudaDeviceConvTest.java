@@ -1,27 +1,23 @@
 package org.spatialconv.decomposition.device;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.spatialconv.conv.cuda.CudaGpu;
-import org.spatialconv.conv.cuda.CudaProbe;
+import org.spatialconv.conv.cuda.GpuTests;
 import org.spatialconv.conv.device.DeviceRuntime;
 
 /**
  * The device contract on a real GPU: every rank of a launch is a {@link org.spatialconv.conv.cuda.CudaDeviceRuntime}
  * on GPU 0 (so the 4-rank test is 4 ranks sharing one GPU, with peer copies inside one context or host staging).
- * Skipped, with the reason printed, where no driver, device or fatbin is present.
+ * Runs on the emulated driver too (surefire execution {@code emulated-driver}). Skipped, with the reason printed, where
+ * no driver, device or fatbin is present.
  */
 class CudaDeviceConvTest extends DeviceConvContractTest {
     private static CudaGpu gpu;
 
     @BeforeAll
     static void requireGpu() {
-        CudaProbe p = CudaProbe.get();
-        if (!p.available()) {
-            System.out.println("CudaDeviceConvTest skipped: " + p.reason());
-        }
-        Assumptions.assumeTrue(p.available(), () -> "no usable GPU: " + p.reason());
+        GpuTests.require("CudaDeviceConvTest");
         gpu = CudaGpu.open(0);
         System.out.println("CudaDeviceConvTest on " + gpu.deviceName());
     }
