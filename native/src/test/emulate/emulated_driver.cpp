@@ -352,7 +352,8 @@ CUresult cuInit(unsigned flags) {
     deviceCount = d ? std::atoi(d) : 1;
     const char* sch = std::getenv("EMU_CUDA_SCHEDULE");
     eager = sch && std::string(sch) == "eager";
-    trace = std::getenv("EMU_CUDA_TRACE") != nullptr;
+    const char* tr = std::getenv("EMU_CUDA_TRACE");
+    trace = tr && *tr && std::string(tr) != "0";
     initialised = true;
     RET(deviceCount > 0 ? OK : NO_DEVICE);
 }
