@@ -22,8 +22,14 @@ class DeviceConvMpjTest {
     @ParameterizedTest
     @ValueSource(strings = {"1,2,2", "2,1,2"})
     void fourProcessesEqualTheSingleRankResult(String grid, @TempDir Path dir) throws Exception {
+        fourProcesses(grid, dir, "emulated");
+    }
+
+    /** Launches 4 rank processes on {@code grid}, each on a device of the kind named ({@code emulated} or {@code cuda}). */
+    static void fourProcesses(String grid, Path dir, String device) throws Exception {
         Path result = dir.resolve("result.txt");
-        LaunchConfig c = LaunchConfig.local(4, DeviceConvMpjTask.class, List.of(result.toString(), "20261124", grid));
+        LaunchConfig c = LaunchConfig.local(4, DeviceConvMpjTask.class,
+                List.of(result.toString(), "20261124", grid, device));
         List<Long> pids;
         try (Launch launch = MpjLauncher.start(c)) {
             pids = launch.pids();

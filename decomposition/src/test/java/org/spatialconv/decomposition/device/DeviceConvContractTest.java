@@ -94,7 +94,7 @@ abstract class DeviceConvContractTest {
         }
         assertTrue(failures.isEmpty(), () -> failures.size() + " mismatches, first: " + failures.get(0));
         assertEquals(FOUR_RANK_GRIDS.length * 2 * PROBLEMS * 5, compared);
-        System.out.println(getClass().getSimpleName() + " 4 ranks on one device, " + t + ": " + compared
+        System.out.println(getClass().getSimpleName() + " 4 ranks, " + t + ": " + compared
                 + " tensors equal the single-rank result");
     }
 

@@ -6,9 +6,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntFunction;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
+import org.spatialconv.conv.cuda.CudaGpu;
+import org.spatialconv.conv.cuda.CudaProbe;
+import org.spatialconv.conv.device.DeviceRuntime;
 import org.spatialconv.conv.device.EmulatedGpu;
 import org.spatialconv.decomposition.comm.Communicator;
 import org.spatialconv.decomposition.device.DeviceConvRunner.Inputs;
@@ -22,10 +26,12 @@ import org.spatialconv.mpj.launch.RankTask;
 
 /**
  * Runs inside every MPJ rank process: the device-resident distributed convolution with the halo staged through
- * page-locked host buffers over the MPJ communicator, each process on its own emulated GPU (threaded schedule).
+ * page-locked host buffers over the MPJ communicator, each process on its own device (see the arguments).
  * Every process builds the same seeded global problems; the ranks' parts of the results are summed over the world
  * (they are disjoint, so the sum is exact) and compared on every rank with the CPU backend's single-rank results.
- * Arguments: result file, seed, grid {@code n,h,w}. Rank 0 writes {@code compared=N}; any mismatch throws.
+ * Arguments: result file, seed, grid {@code n,h,w}, and optionally the device: {@code emulated} (the default, the
+ * Java emulated GPU) or {@code cuda} (a CUDA device, rank mod device count, through {@code CudaDeviceRuntime}).
+ * Rank 0 writes {@code compared=N}; any mismatch throws.
  */
 public class DeviceConvMpjTask implements RankTask {
     @Override
@@ -35,10 +41,16 @@ public class DeviceConvMpjTask implements RankTask {
         ProcessGrid grid = ProcessGrid.nhw(Integer.parseInt(g[0]), Integer.parseInt(g[1]), Integer.parseInt(g[2]));
         ConvCase c = new ConvCase(ConvGeometry.of2d(3, 3, 1, 2, 1, 1, 1, 2, 1), Shape.nchw(2, 3, 11, 13), 4);
         List<Inputs> in = DeviceConvContractTest.inputs(c, rnd);
-        EmulatedGpu gpu = new EmulatedGpu(world.rank(), EmulatedGpu.Schedule.THREADED, Duration.ofSeconds(30));
-        DeviceConvRunner runner = new DeviceConvRunner(new ConvPlan(grid, c.g(), c.x(), c.w()), r -> gpu.newRank(),
-                Transport.HOST_STAGED, OverlapMode.ON, Duration.ofSeconds(30));
-        List<Result> parts = runner.runRank(world, in);
+        boolean cuda = args.size() > 3 && args.get(3).equals("cuda");
+        List<Result> parts;
+        if (cuda) {
+            try (CudaGpu gpu = CudaGpu.open(world.rank() % CudaProbe.get().devices())) {
+                parts = runner(grid, c, r -> gpu.newRank()).runRank(world, in);
+            }
+        } else {
+            EmulatedGpu gpu = new EmulatedGpu(world.rank(), EmulatedGpu.Schedule.THREADED, Duration.ofSeconds(30));
+            parts = runner(grid, c, r -> gpu.newRank()).runRank(world, in);
+        }
         List<Result> got = new ArrayList<>();
         List<Result> want = new ArrayList<>();
         for (int i = 0; i < parts.size(); i++) {
@@ -58,6 +70,11 @@ public class DeviceConvMpjTask implements RankTask {
         if (world.rank() == 0) {
             Files.writeString(Path.of(args.get(0)), "compared=" + (long) total[0] + "\n");
         }
+    }
+
+    private static DeviceConvRunner runner(ProcessGrid grid, ConvCase c, IntFunction<DeviceRuntime> device) {
+        return new DeviceConvRunner(new ConvPlan(grid, c.g(), c.x(), c.w()), device, Transport.HOST_STAGED,
+                OverlapMode.ON, Duration.ofSeconds(30));
     }
 
     /** The element-wise sum over all ranks (each holds its own part, zeros elsewhere). */
