@@ -2,8 +2,9 @@
 // (emu.hpp, dispatch.hpp), so the Java host code (JCuda's real JNI binding, CudaContext, CudaBackend,
 // CudaDeviceRuntime) runs end to end on a machine without a GPU. Built by build-driver.sh; the conv and decomposition modules run their GPU tests on it (surefire execution emulated-driver).
 //
-// It implements the driver calls Spatialconv makes, with the semantics that matter for correctness and made as
-// unforgiving as they are allowed to be:
+// It implements the driver calls Spatialconv makes and no others (a call it lacks fails with the dynamic linker's
+// "undefined symbol"), with the semantics that matter for correctness, made as unforgiving as they are allowed to
+// be:
 // - Work queued on a stream runs lazily: only when something on the host waits for it (stream, event or context
 //   synchronisation, a synchronous copy to pageable memory, freeing memory), and only up to what is waited for.
 //   A consumer that misses a wait therefore reads stale data, deterministically, instead of winning a race.
@@ -71,7 +72,7 @@ const char* error_name(int e) {
 size_t guard_bytes(size_t bytes) { return std::max<size_t>(4096, (bytes + 63) / 64 * 64); }
 const unsigned char GUARD_BYTE = 0xA5;
 const uint32_t FILL = 0x7FC0DEADu;   // a quiet NaN: what new memory holds
-const size_t DEVICE_BYTES = 8ull << 30;  // what the emulated device reports, and the allocation limit
+const size_t DEVICE_BYTES = 8ull << 30;  // the emulated device's memory: more in all is CUDA_ERROR_OUT_OF_MEMORY
 
 struct Ctx;
 struct Stream;
@@ -142,7 +143,6 @@ std::map<uintptr_t, Alloc> allocs;         // by device address (the payload's f
 std::map<uintptr_t, size_t> pinned;        // page-locked host memory: address -> bytes
 size_t allocated = 0;
 thread_local Ctx* current = nullptr;
-thread_local std::vector<Ctx*> ctxStack;
 
 void log(const std::string& m) { std::fprintf(stderr, "emulated-cuda: %s\n", m.c_str()); }
 
@@ -336,15 +336,6 @@ int leak_report(Ctx* c) {
 extern "C" {
 #pragma GCC visibility push(default)
 
-CUresult cuGetErrorName(CUresult e, const char** s) {
-    const char* n = error_name(e);
-    if (s == nullptr) return INVALID_VALUE;
-    *s = n;
-    return n ? OK : INVALID_VALUE;
-}
-
-CUresult cuGetErrorString(CUresult e, const char** s) { return cuGetErrorName(e, s); }
-
 CUresult cuInit(unsigned flags) {
     CALL("cuInit");
     if (flags != 0) RET(INVALID_VALUE);
@@ -396,41 +387,12 @@ CUresult cuDeviceGetAttribute(int* v, int attr, int dev) {
     NEED_INIT();
     if (v == nullptr) RET(INVALID_VALUE);
     NEED_DEVICE(dev);
-    switch (attr) {
-        case 1: *v = 1024; break;            // max threads per block
-        case 2: case 3: *v = 1024; break;    // max block x, y
-        case 4: *v = 64; break;              // max block z
-        case 5: *v = std::numeric_limits<int>::max(); break;
-        case 6: case 7: *v = 65535; break;   // max grid y, z
-        case 8: *v = 48 * 1024; break;       // shared memory per block
-        case 10: *v = 32; break;             // warp size
-        case 16: *v = 132; break;            // multiprocessors
-        case 31: *v = 1; break;              // concurrent kernels
-        case 40: *v = 2; break;              // async engines
-        case 41: *v = 1; break;              // unified addressing
-        case 75: *v = 9; break;              // compute capability major
-        case 76: *v = 0; break;              // minor
+    switch (attr) {  // what the host code asks: an H100-like device
+        case 16: *v = 132; break;  // CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT
+        case 75: *v = 9; break;    // compute capability major
+        case 76: *v = 0; break;    // minor
         default: RET(INVALID_VALUE);
     }
-    RET(OK);
-}
-
-CUresult cuDeviceTotalMem_v2(size_t* bytes, int dev) {
-    CALL("cuDeviceTotalMem");
-    NEED_INIT();
-    if (bytes == nullptr) RET(INVALID_VALUE);
-    NEED_DEVICE(dev);
-    *bytes = DEVICE_BYTES;
-    RET(OK);
-}
-
-CUresult cuDeviceCanAccessPeer(int* can, int dev, int peer) {
-    CALL("cuDeviceCanAccessPeer");
-    NEED_INIT();
-    if (can == nullptr) RET(INVALID_VALUE);
-    NEED_DEVICE(dev);
-    NEED_DEVICE(peer);
-    *can = dev != peer;
     RET(OK);
 }
 
@@ -443,7 +405,6 @@ CUresult cuCtxCreate_v2(Ctx** out, unsigned flags, int dev) {
     Ctx* c = new Ctx{dev};
     c->legacy = new Stream{c, false, true};
     contexts.insert(c);
-    ctxStack.push_back(c);
     current = c;
     *out = c;
     RET(OK);
@@ -475,7 +436,6 @@ CUresult cuCtxDestroy_v2(Ctx* c) {
     for (Stream* s : c->streams) s->destroyed = true;
     contexts.erase(c);
     if (current == c) current = nullptr;
-    ctxStack.erase(std::remove(ctxStack.begin(), ctxStack.end(), c), ctxStack.end());
     RET(OK);  // Ctx and Stream objects are not freed: stale handles stay detectable and marks stay valid
 }
 
@@ -484,43 +444,6 @@ CUresult cuCtxSetCurrent(Ctx* c) {
     NEED_INIT();
     if (c != nullptr && !contexts.count(c)) RET(INVALID_CONTEXT);
     current = c;
-    if (ctxStack.empty()) ctxStack.push_back(c);
-    else ctxStack.back() = c;
-    RET(OK);
-}
-
-CUresult cuCtxGetCurrent(Ctx** c) {
-    CALL("cuCtxGetCurrent");
-    NEED_INIT();
-    if (c == nullptr) RET(INVALID_VALUE);
-    *c = current;
-    RET(OK);
-}
-
-CUresult cuCtxPushCurrent_v2(Ctx* c) {
-    CALL("cuCtxPushCurrent");
-    NEED_INIT();
-    if (!contexts.count(c)) RET(INVALID_CONTEXT);
-    ctxStack.push_back(c);
-    current = c;
-    RET(OK);
-}
-
-CUresult cuCtxPopCurrent_v2(Ctx** c) {
-    CALL("cuCtxPopCurrent");
-    NEED_INIT();
-    if (ctxStack.empty() || current == nullptr) RET(INVALID_CONTEXT);
-    if (c) *c = current;
-    ctxStack.pop_back();
-    current = ctxStack.empty() ? nullptr : ctxStack.back();
-    RET(OK);
-}
-
-CUresult cuCtxGetDevice(int* dev) {
-    CALL("cuCtxGetDevice");
-    NEED_CTX();
-    if (dev == nullptr) RET(INVALID_VALUE);
-    *dev = current->device;
     RET(OK);
 }
 
@@ -529,14 +452,6 @@ CUresult cuCtxSynchronize() {
     NEED_CTX();
     sync_ctx(current);
     RET(current->sticky);
-}
-
-CUresult cuCtxEnablePeerAccess(Ctx* peer, unsigned flags) {
-    CALL("cuCtxEnablePeerAccess");
-    NEED_CTX();
-    if (!contexts.count(peer)) RET(INVALID_CONTEXT);
-    if (flags != 0) RET(INVALID_VALUE);
-    RET(OK);
 }
 
 CUresult cuModuleLoadData(Module** out, const void* image) {
@@ -556,8 +471,6 @@ CUresult cuModuleLoadData(Module** out, const void* image) {
     *out = m;
     RET(OK);
 }
-
-CUresult cuModuleLoadFatBinary(Module** out, const void* image) { return cuModuleLoadData(out, image); }
 
 CUresult cuModuleGetFunction(Func** out, Module* m, const char* name) {
     CALL("cuModuleGetFunction");
@@ -622,15 +535,6 @@ CUresult cuMemFree_v2(CUdeviceptr p) {
     allocs.erase(it);
     if (g != OK && c->sticky == OK) c->sticky = g;
     RET(c->sticky);
-}
-
-CUresult cuMemGetInfo_v2(size_t* freeBytes, size_t* total) {
-    CALL("cuMemGetInfo");
-    NEED_CTX();
-    if (freeBytes == nullptr || total == nullptr) RET(INVALID_VALUE);
-    *total = DEVICE_BYTES;
-    *freeBytes = DEVICE_BYTES - allocated;
-    RET(OK);
 }
 
 CUresult cuMemHostAlloc(void** out, size_t bytes, unsigned flags) {
@@ -762,10 +666,6 @@ CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes, vo
     RET(OK);
 }
 
-CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes) {
-    return cuMemcpyDtoDAsync_v2(dst, src, bytes, nullptr);
-}
-
 CUresult cuMemcpyPeerAsync(CUdeviceptr dst, Ctx* dstCtx, CUdeviceptr src, Ctx* srcCtx, size_t bytes, void* stream) {
     CALL("cuMemcpyPeerAsync");
     NEED_CTX();
@@ -838,14 +738,6 @@ CUresult cuStreamSynchronize(void* h) {
     RET(s->ctx->sticky);
 }
 
-CUresult cuStreamQuery(void* h) {
-    CALL("cuStreamQuery");
-    NEED_CTX();
-    Stream* s = stream_of(h);
-    if (s == nullptr) RET(INVALID_HANDLE);
-    RET(s->executed == s->queued ? OK : NOT_READY);
-}
-
 CUresult cuEventCreate(Event** out, unsigned flags) {
     CALL("cuEventCreate");
     NEED_CTX();
@@ -890,13 +782,6 @@ CUresult cuEventSynchronize(Event* e) {
     if (!events.count(e)) RET(INVALID_HANDLE);
     if (e->recorded) run_until(e->mark.stream, e->mark.pos);
     RET(e->ctx->sticky);
-}
-
-CUresult cuEventQuery(Event* e) {
-    CALL("cuEventQuery");
-    NEED_INIT();
-    if (!events.count(e)) RET(INVALID_HANDLE);
-    RET(!e->recorded || e->mark.stream->executed >= e->mark.pos ? OK : NOT_READY);
 }
 
 CUresult cuEventElapsedTime(float* ms, Event* start, Event* end) {

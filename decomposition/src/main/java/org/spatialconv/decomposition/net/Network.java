@@ -34,8 +34,8 @@ public final class Network implements AutoCloseable {
     private final Placement input;
     private final Map<String, Integer> index = new HashMap<>();
     private final List<Parameter> summed = new ArrayList<>();
-    /** Per node, its parameters in {@link #summed}. */
-    private final List<List<Parameter>> layerSummed = new ArrayList<>();
+    /** Node i's parameters in {@link #summed} are {@code summed[summedFrom[i], summedFrom[i + 1])}. */
+    private final int[] summedFrom;
     /** Non-null once {@link #overlapGradients} is on. */
     private GradientBuckets buckets;
     private final List<Parameter> params = new ArrayList<>();
@@ -75,6 +75,7 @@ public final class Network implements AutoCloseable {
         producers = new int[n][];
         edges = new Fetch[n][];
         lastUse = new int[n + 1];
+        summedFrom = new int[n + 1];
         layerNanos = new long[n];
         forwardEnds = new long[n];
         backwardEnds = new long[n];
@@ -121,15 +122,13 @@ public final class Network implements AutoCloseable {
                 layers[i] = layer;
                 outPl[i] = op;
                 boolean replicatedParams = ins.stream().allMatch(Placement::isReplicated);
-                List<Parameter> mine = new ArrayList<>();
                 for (Parameter p : layer.parameters()) {
                     params.add(p);
                     if (!replicatedParams) {
                         summed.add(p);
-                        mine.add(p);
                     }
                 }
-                layerSummed.add(mine);
+                summedFrom[i + 1] = summed.size();
                 buffers.addAll(layer.buffers());
                 index.put(node.name(), i);
             } catch (IllegalArgumentException e) {
@@ -331,7 +330,11 @@ public final class Network implements AutoCloseable {
             throw new IllegalStateException("gradient overlap is already on");
         }
         if (ctx.exchange().size() > 1 && !summed.isEmpty()) {
-            buckets = new GradientBuckets(ctx.exchange().communicator(), layerSummed, bucketBytes, ctx.rank());
+            List<List<Parameter>> perLayer = new ArrayList<>();
+            for (int i = 0; i < layers.length; i++) {
+                perLayer.add(summed.subList(summedFrom[i], summedFrom[i + 1]));
+            }
+            buckets = new GradientBuckets(ctx.exchange().communicator(), perLayer, bucketBytes, ctx.rank());
         }
     }
 

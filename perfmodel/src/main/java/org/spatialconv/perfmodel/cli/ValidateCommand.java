@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import org.spatialconv.perfmodel.cost.CostModel;
 import org.spatialconv.perfmodel.cost.Grid;
+import org.spatialconv.perfmodel.machine.Calibration;
 import org.spatialconv.perfmodel.search.Planner;
 import org.spatialconv.perfmodel.search.LayerPlan;
 import org.spatialconv.perfmodel.search.Plan;
@@ -204,9 +205,8 @@ public final class ValidateCommand extends CliCommand {
     /** Median over the measured layers of |predicted - measured| / measured (upper median); NaN if none. */
     private static double medianError(Plan p, java.util.Map<String, Double> measured) {
         double[] errs = p.layers().stream().filter(l -> measured.get(l.name()) != null && measured.get(l.name()) > 0)
-                .mapToDouble(l -> Math.abs(l.seconds() - measured.get(l.name())) / measured.get(l.name())).sorted()
-                .toArray();
-        return errs.length == 0 ? Double.NaN : errs[errs.length / 2];
+                .mapToDouble(l -> Math.abs(l.seconds() - measured.get(l.name())) / measured.get(l.name())).toArray();
+        return errs.length == 0 ? Double.NaN : Calibration.median(errs);
     }
 
     private static void putMs(ObjectNode o, String key, Double seconds) {
@@ -219,8 +219,6 @@ public final class ValidateCommand extends CliCommand {
 
     /** Median of the timed steps (all but the warm-up first when there are several). */
     private static double median(double[] perStep, int steps) {
-        double[] v = steps > 1 ? Arrays.copyOfRange(perStep, 1, perStep.length) : perStep.clone();
-        Arrays.sort(v);
-        return v[v.length / 2];
+        return Calibration.median(steps > 1 ? Arrays.copyOfRange(perStep, 1, perStep.length) : perStep);
     }
 }

@@ -321,8 +321,8 @@ public final class Calibration {
         return (double) (now - t0) / runs;
     }
 
-    /** The middle value (the upper one of the two middle values for an even count). */
-    static double median(double[] v) {
+    /** The middle value (the upper one of the two middle values for an even count); {@code v} is not changed. */
+    public static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s[s.length / 2];
