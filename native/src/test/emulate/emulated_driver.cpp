@@ -23,6 +23,7 @@
 // Environment: EMU_CUDA_DEVICES (default 1), EMU_CUDA_SCHEDULE=lazy|eager (default lazy: eager runs each
 // operation when it is queued), EMU_CUDA_TRACE=1 (every call on stderr), EMU_CUDA_LEAKS_FATAL=1.
 #include "dispatch.hpp"
+#include "emu_companion.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -143,6 +144,7 @@ std::map<uintptr_t, Alloc> allocs;         // by device address (the payload's f
 std::map<uintptr_t, size_t> pinned;        // page-locked host memory: address -> bytes
 size_t allocated = 0;
 thread_local Ctx* current = nullptr;
+std::vector<std::function<int(void*)>> companionLeakChecks;  // emulated cuDNN / cuBLAS (emu_companion.hpp)
 
 void log(const std::string& m) { std::fprintf(stderr, "emulated-cuda: %s\n", m.c_str()); }
 
@@ -416,6 +418,7 @@ CUresult cuCtxDestroy_v2(Ctx* c) {
     if (!contexts.count(c)) RET(INVALID_CONTEXT);
     sync_ctx(c);
     int leaked = leak_report(c);
+    for (auto& check : companionLeakChecks) leaked += check(c);
     if (leaked && std::getenv("EMU_CUDA_LEAKS_FATAL")) {
         log("EMU_CUDA_LEAKS_FATAL is set: exiting with status 97");
         std::fflush(stderr);
@@ -859,3 +862,57 @@ CUresult cuLaunchKernel(Func* f, unsigned gx, unsigned gy, unsigned gz, unsigned
 
 #pragma GCC visibility pop
 }  // extern "C"
+
+// The companion libraries' view of the driver (emu_companion.hpp).
+namespace emu_companion {
+
+std::recursive_mutex& lock() { return ::lock; }
+
+void* current_context() {
+    std::lock_guard<std::recursive_mutex> g(::lock);
+    return current != nullptr && contexts.count(current) ? current : nullptr;
+}
+
+void* stream_context(void* stream) {
+    std::lock_guard<std::recursive_mutex> g(::lock);
+    Stream* s = stream_of(stream);
+    return s == nullptr ? nullptr : s->ctx;
+}
+
+bool device_range(void* ctx, const void* p, std::size_t bytes) {
+    std::lock_guard<std::recursive_mutex> g(::lock);
+    Alloc* a = find_alloc((uintptr_t) p, bytes);
+    return a != nullptr && a->ctx == ctx;
+}
+
+int sticky_error(void* ctx) {
+    std::lock_guard<std::recursive_mutex> g(::lock);
+    return contexts.count((Ctx*) ctx) ? ((Ctx*) ctx)->sticky : CONTEXT_IS_DESTROYED;
+}
+
+bool enqueue(void* stream, const std::string& what, std::function<void()> run) {
+    std::lock_guard<std::recursive_mutex> g(::lock);
+    Stream* s = stream_of(stream);
+    if (s == nullptr) return false;
+    Ctx* c = s->ctx;
+    ::enqueue(s, what, [run, c, what] {
+        run();
+        return check_guards(c, what);
+    });
+    return true;
+}
+
+void on_context_destroy(std::function<int(void*)> check) {
+    std::lock_guard<std::recursive_mutex> g(::lock);
+    companionLeakChecks.push_back(std::move(check));
+}
+
+void log(const std::string& library, const std::string& message) {
+    std::fprintf(stderr, "%s: %s\n", library.c_str(), message.c_str());
+}
+
+bool tracing() { return trace; }
+
+void fill_nan(void* p, std::size_t bytes) { ::fill_nan(p, bytes); }
+
+}  // namespace emu_companion

@@ -58,26 +58,24 @@ import org.spatialconv.conv.Window;
  * {@code cudnnTransformTensor}) where not. Per problem a plan keeps the descriptors and the algorithm that
  * {@code cudnnFind*Algorithm} measured fastest among the deterministic, float32 (FMA math, no TF32) ones with at
  * most {@link #MAX_WORKSPACE_BYTES} of workspace. The workspace and staging are leak-checked {@link DeviceBuffer}s
- * (through {@link GrowingBuffer}); handle and plans are registered with the context's tracker. Bias is added by the
+ * (through {@link GrowingBuffer}); handle and plans are {@link ContextResource}s of the context. Bias is added by the
  * custom {@code sc_bias_add} kernel. One stream at a time: the scratch memory is shared between calls.
  *
  * <p>Only {@link SelectingConv} refers to this class, by name through reflection, and only after
  * {@link OptionalLibraries} found cuDNN usable, so nothing else links against JCudnn.
  */
-final class CudnnConvEngine implements ConvEngine {
+final class CudnnConvEngine extends ContextResource implements ConvEngine {
     static final String NAME = OptionalLibraries.CUDNN;
     /** The largest workspace an algorithm may use. */
     static final long MAX_WORKSPACE_BYTES = 1L << 30;
     private static final Pointer ONE = Pointer.to(new float[] {1f});
     private static final Pointer ZERO = Pointer.to(new float[] {0f});
 
-    private final CudaContext context;
     private final CudaOps ops;
     private final cudnnHandle handle = new cudnnHandle();
     private final GrowingBuffer workspace;
     private final GrowingBuffer staging;
     private final Map<ConvProblem, Plan> plans = new HashMap<>();
-    private boolean closed;
 
     /** Entry point for {@link SelectingConv} (called reflectively). */
     static ConvEngine open(CudaContext context, CudaOps ops) {
@@ -85,11 +83,11 @@ final class CudnnConvEngine implements ConvEngine {
     }
 
     private CudnnConvEngine(CudaContext context, CudaOps ops) {
-        this.context = context;
+        super(context, 0);
         this.ops = ops;
         context.makeCurrent();
         check(cudnnCreate(handle), "cudnnCreate");
-        context.tracker().opened(this, "cuDNN handle", 0);
+        track("cuDNN handle");
         this.workspace = new GrowingBuffer(context);
         this.staging = new GrowingBuffer(context);
     }
@@ -157,9 +155,7 @@ final class CudnnConvEngine implements ConvEngine {
 
     /** The problem's plan (made, with the algorithm search, on first use); binds the handle to the stream. */
     private Plan plan(ConvProblem p, CudaStream stream) {
-        if (closed) {
-            throw new IllegalStateException("cuDNN engine is closed");
-        }
+        requireOpen("cuDNN engine");
         context.makeCurrent();
         check(cudnnSetStream(handle, new cudaStream_t(stream.handle())), "cudnnSetStream");
         Plan plan = plans.get(p);
@@ -187,7 +183,7 @@ final class CudnnConvEngine implements ConvEngine {
     }
 
     /** Descriptors, offsets and the algorithm of one problem. */
-    private final class Plan implements AutoCloseable {
+    private final class Plan extends ContextResource {
         final ConvProblem problem;
         final boolean direct;
         final cudnnTensorDescriptor view = new cudnnTensorDescriptor();
@@ -206,6 +202,7 @@ final class CudnnConvEngine implements ConvEngine {
         long workspaceBytes;
 
         Plan(ConvProblem p) {
+            super(CudnnConvEngine.this.context, 0);
             CudnnMapping m = CudnnMapping.of(p);
             this.problem = p;
             this.direct = m.direct();
@@ -219,7 +216,7 @@ final class CudnnConvEngine implements ConvEngine {
             try {
                 check(cudnnCreateFilterDescriptor(filter), "cudnnCreateFilterDescriptor");
                 check(cudnnCreateConvolutionDescriptor(conv), "cudnnCreateConvolutionDescriptor");
-                context.tracker().opened(this, "cuDNN plan for " + p, 0);
+                track("cuDNN plan for " + p);
                 registered = true;
                 ConvGeometry g = p.g();
                 check(cudnnSetFilter4dDescriptor(filter, cudnnDataType.CUDNN_DATA_FLOAT, cudnnTensorFormat.CUDNN_TENSOR_NCHW,
@@ -320,6 +317,11 @@ final class CudnnConvEngine implements ConvEngine {
             this.workspaceBytes = best.memory();
         }
 
+        @Override
+        void release() {
+            destroy();
+        }
+
         private void destroy() {
             RuntimeException first = null;
             for (cudnnTensorDescriptor d : tensors) {
@@ -331,13 +333,6 @@ final class CudnnConvEngine implements ConvEngine {
                 throw first;
             }
         }
-
-        @Override
-        public void close() {
-            if (context.tracker().closedResource(this, 0)) {
-                destroy();
-            }
-        }
     }
 
     private static RuntimeException keep(RuntimeException first, int status, String call) {
@@ -347,12 +342,9 @@ final class CudnnConvEngine implements ConvEngine {
         return new FastPathException(call, status, cudnnStatus.stringFor(status));
     }
 
+    /** Plans, workspace and staging first, then the handle (even when one of those fails). */
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    void release() {
         try {
             for (Plan p : plans.values()) {
                 p.close();
@@ -361,10 +353,8 @@ final class CudnnConvEngine implements ConvEngine {
             workspace.close();
             staging.close();
         } finally {
-            if (context.tracker().closedResource(this, 0)) {
-                context.makeCurrent();
-                check(cudnnDestroy(handle), "cudnnDestroy");
-            }
+            context.makeCurrent();
+            check(cudnnDestroy(handle), "cudnnDestroy");
         }
     }
 }

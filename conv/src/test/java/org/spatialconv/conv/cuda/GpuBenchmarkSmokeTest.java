@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@link GpuBenchmark} end to end at toy sizes on the emulated CUDA driver, so that the first run on a (scarce) GPU
  * does not fail on the benchmark's own code: every pass, the engine selection, the pack/unpack case and the JSON.
- * The numbers mean nothing here; only that each is a positive finite number. Emulated driver only.
+ * The numbers mean nothing here; only that each is a positive finite number. Emulated driver only; in the
+ * {@code emulated-fast-paths} run also with the emulated cuDNN and cuBLAS, so the selection's trials run.
  */
 class GpuBenchmarkSmokeTest {
     @BeforeAll
@@ -39,7 +40,16 @@ class GpuBenchmarkSmokeTest {
             assertEquals(1, v.size(), key);
             assertTrue(v.get(0) > 0 && Double.isFinite(v.get(0)), key + "=" + v.get(0));
         }
-        assertEquals(6, count(s, "\"engine\":\"custom\""), "each shape and pass selects the custom kernels: " + s);
+        if (!Boolean.getBoolean("spatialconv.test.emulatedFastPaths")) {
+            assertEquals(6, count(s, "\"engine\":\"custom\""), "each shape and pass selects the custom kernels: " + s);
+            return;
+        }
+        // With the emulated cuDNN and cuBLAS: all three engines usable, and every selection is a timed trial of
+        // the custom kernels against cuDNN (checked against them), cuBLAS declining these 3x3 problems.
+        assertTrue(s.contains("\"engines\":{\"custom\":\"usable\",\"cudnn\":\"usable\",\"cublas\":\"usable\"}"), s);
+        assertEquals(6, count(s, "(custom: "), "a trial per shape and pass: " + s);
+        assertEquals(6, count(s, "; cudnn: "), s);
+        assertEquals(6, count(s, "cublas: not for this problem: not a 1x1"), s);
     }
 
     private static int count(String s, String needle) {
