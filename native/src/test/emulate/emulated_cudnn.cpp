@@ -378,7 +378,8 @@ int find_algos(const char* call_, Handle* h, TensorDesc* xs, FilterDesc* ws, Con
 extern "C" {
 #pragma GCC visibility push(default)
 
-size_t cudnnGetVersion() { return 8906; }
+// 8.9.99: major 8, as JCudnn 11.7 requires, and a version no cuDNN release has, so reports show it is this one.
+size_t cudnnGetVersion() { return 8999; }
 size_t cudnnGetCudartVersion() { return 11080; }
 
 int cudnnCreate(Handle** out) {
