@@ -80,7 +80,17 @@ if [[ -n "$spilled" ]]; then
     echo "$spilled" >&2
     exit 1
 fi
+# Launch resources: the host launches at most 256 threads per block (ConvLaunch.THREADS, CudaOps, CudaConv's
+# PACK_THREADS), so each kernel must fit 256 threads in an SM's 65536 registers (allocated per thread in units of 8)
+# and its static shared memory must stay within the 48 KiB a block may have without opting in.
+oversized=$(awk '{split($3, r, "="); split($4, m, "="); regs = int((r[2] + 7) / 8) * 8;
+                  if (regs * 256 > 65536 || m[2] > 49152) print}' "$summary")
+if [[ -n "$oversized" ]]; then
+    echo "[spatialconv-native] ERROR: kernels that cannot launch with 256 threads per block:" >&2
+    echo "$oversized" >&2
+    exit 1
+fi
 printf 'cuda.built=true\ncuda.nvcc=%s\ncuda.archs=sm_80,sm_90,compute_90\n' \
     "$("$nvcc" --version | tail -n 1 | sed 's/^Build //')" > "$info"
-echo "[spatialconv-native] $(wc -l < "$kernels") kernels, no spills; fatbin $(stat -c %s "$fatbin") bytes -> $fatbin"
+echo "[spatialconv-native] $(wc -l < "$kernels") kernels, no spills, all fit 256-thread blocks; fatbin $(stat -c %s "$fatbin") bytes -> $fatbin"
 echo "[spatialconv-native] ptxas summary: $summary"
