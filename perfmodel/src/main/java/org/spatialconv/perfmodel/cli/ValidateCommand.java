@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
  * planner's per-layer plan (or, with {@code --grid}, that grid for every layer that can take it). A layer's
  * measured time is, per step, its share of the slowest rank's progress (how far its forward and backward moved
  * the last rank's end: these add up to the step, as the model's layer times add up to the iteration), and the
- * median of that over the timed steps; the largest and the mean over ranks of each rank's own forward + backward
+ * median of that over the timed steps (those after {@code --warmup}); the largest and the mean over ranks of each rank's own forward + backward
  * wall time (input shuffles included) are printed beside it. The gradient allreduce and the update are counted
  * in the iteration only.
  */
@@ -51,8 +51,14 @@ public final class ValidateCommand extends CliCommand {
     Integer threads;
 
     @Option(names = "--steps", defaultValue = "3", paramLabel = "S",
-            description = "Steps; the first is a warm-up when S > 1. Default: ${DEFAULT-VALUE}.")
+            description = "Steps, warm-up included. Default: ${DEFAULT-VALUE}.")
     int steps;
+
+    @Option(names = "--warmup", paramLabel = "W",
+            description = "The first W steps are not timed (JIT compilation, heap growth). Default: 1 (0 with "
+                    + "--steps 1). Large models need more: ResNet-50 at 224x224 took 5 to reach its steady step "
+                    + "time on a 2-core machine. A warning says when the timed steps were still getting faster.")
+    Integer warmup;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the comparison as JSON.")
     Path json;
@@ -66,6 +72,10 @@ public final class ValidateCommand extends CliCommand {
     protected int execute() throws Exception {
         if (ranks < 1 || threads != null && threads < 1 || steps < 1) {
             throw new UserException("--ranks, --threads and --steps must be >= 1");
+        }
+        int untimed = warmup != null ? warmup : steps > 1 ? 1 : 0;
+        if (untimed < 0 || untimed >= steps) {
+            throw new UserException("--warmup must be >= 0 and less than --steps (" + steps + ")");
         }
         int tpr = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / ranks);
         PlanCommand.checkOutput(json, "--json");
@@ -111,16 +121,22 @@ public final class ValidateCommand extends CliCommand {
         }
         err().println();
         double[] t = r.stepSeconds();
-        double[] timed = steps > 1 ? Arrays.copyOfRange(t, 1, t.length) : t.clone();
+        double[] timed = Arrays.copyOfRange(t, untimed, t.length);
+        boolean warming = stillWarmingUp(timed);
+        if (warming) {
+            err().printf(Locale.ROOT, "validate: warning: the timed steps were still getting faster (%s ms): the "
+                    + "measured times include the JVM's warm-up; rerun with a larger --warmup%n", stepList(timed));
+        }
         Arrays.sort(timed);
         double measured = timed[timed.length / 2];
+        double fastest = timed[0];
         double pred = predicted.iterationSeconds();
         java.util.Map<String, Double> layerMeasured = new java.util.HashMap<>();
         java.util.Map<String, Double> layerLargest = new java.util.HashMap<>();
         java.util.Map<String, Double> layerMean = new java.util.HashMap<>();
-        r.layerCriticalSeconds().forEach((name, v) -> layerMeasured.put(name, median(v, steps)));
-        r.layerSeconds().forEach((name, v) -> layerLargest.put(name, median(v, steps)));
-        r.layerMeanSeconds().forEach((name, v) -> layerMean.put(name, median(v, steps)));
+        r.layerCriticalSeconds().forEach((name, v) -> layerMeasured.put(name, median(v, untimed)));
+        r.layerSeconds().forEach((name, v) -> layerLargest.put(name, median(v, untimed)));
+        r.layerMeanSeconds().forEach((name, v) -> layerMean.put(name, median(v, untimed)));
         out().printf(Locale.ROOT, "%-28s %-10s %12s %12s %8s %12s %8s %12s %8s%n", "layer", "grid", "predicted ms",
                 "measured ms", "error", "largest ms", "error", "mean ms", "error");
         for (LayerPlan l : predicted.layers()) {
@@ -135,8 +151,9 @@ public final class ValidateCommand extends CliCommand {
                 + "rank's progress), %.1f%% (largest over ranks), %.1f%% (mean over ranks) over %d layers%n",
                 medianLayerError * 100, medianLargestError * 100, medianMeanError * 100, predicted.layers().size());
         out().printf(Locale.ROOT, "iteration (input grid %s, %d ranks x %d threads): predicted %.1f ms, measured "
-                + "%.1f ms (median of %d), error %+.1f%%%n", g, ranks, tpr, pred * 1e3, measured * 1e3, timed.length,
-                (pred - measured) / measured * 100);
+                + "%.1f ms (median of %d after %d warm-up), error %+.1f%%; fastest step %.1f ms, error %+.1f%%%n", g,
+                ranks, tpr, pred * 1e3, measured * 1e3, timed.length, untimed, (pred - measured) / measured * 100,
+                fastest * 1e3, (pred - fastest) / fastest * 100);
         out().printf(Locale.ROOT, "memory per rank: predicted %.1f MiB, measured peak heap %.1f MiB%n",
                 predicted.memoryBytesPerRank() / 1048576.0, r.peakBytesPerRank() / 1048576.0);
         if (json != null) {
@@ -158,6 +175,9 @@ public final class ValidateCommand extends CliCommand {
             ObjectNode it = root.putObject("iteration");
             it.put("predicted_ms", pred * 1e3);
             it.put("measured_ms", measured * 1e3);
+            it.put("fastest_ms", fastest * 1e3);
+            it.put("warmup_steps", untimed);
+            it.put("still_warming_up", warming);
             ArrayNode st = it.putArray("steps_ms");
             for (double v : t) {
                 st.add(v * 1e3);
@@ -217,8 +237,31 @@ public final class ValidateCommand extends CliCommand {
         }
     }
 
-    /** Median of the timed steps (all but the warm-up first when there are several). */
-    private static double median(double[] perStep, int steps) {
-        return Calibration.median(steps > 1 ? Arrays.copyOfRange(perStep, 1, perStep.length) : perStep);
+    /** Median of the timed steps (all but the first {@code untimed}). */
+    private static double median(double[] perStep, int untimed) {
+        return Calibration.median(Arrays.copyOfRange(perStep, untimed, perStep.length));
+    }
+
+    /**
+     * Whether timed steps (in order) were still getting faster: the fastest step of their first half is more than
+     * 20 % slower than the fastest of their second half (the halves share the middle step of an odd count). The
+     * fastest, not the median, so that a step slowed by other load is not taken for warm-up.
+     */
+    static boolean stillWarmingUp(double[] timed) {
+        if (timed.length < 2) {
+            return false;
+        }
+        int half = (timed.length + 1) / 2;
+        double early = Arrays.stream(timed, 0, half).min().getAsDouble();
+        double late = Arrays.stream(timed, timed.length - half, timed.length).min().getAsDouble();
+        return early > 1.2 * late;
+    }
+
+    private static String stepList(double[] seconds) {
+        StringBuilder b = new StringBuilder();
+        for (double v : seconds) {
+            b.append(b.length() > 0 ? ", " : "").append(String.format(Locale.ROOT, "%.0f", v * 1e3));
+        }
+        return b.toString();
     }
 }

@@ -55,6 +55,10 @@ class ValidateCommandTest extends CliHarness {
         double step = j.get("iteration").get("steps_ms").get(1).asDouble();
         assertTrue(critical <= step * (1 + 1e-9) && critical > 0.5 * step, critical + " vs step " + step);
         assertEquals(2, j.get("iteration").get("steps_ms").size());
+        assertEquals(1, j.get("iteration").get("warmup_steps").asInt());
+        assertTrue(j.get("iteration").get("still_warming_up").isBoolean());
+        assertTrue(out.contains("(median of 1 after 1 warm-up)"), out);
+        assertEquals(j.get("iteration").get("measured_ms").asDouble(), j.get("iteration").get("fastest_ms").asDouble());
         assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), j.get("threads_per_rank").asInt());
         assertTrue(out.contains("layers: median |predicted - measured| / measured"), out);
         assertTrue(out.contains("(mean over ranks)"), out);
@@ -66,6 +70,27 @@ class ValidateCommandTest extends CliHarness {
         assertEquals(0, run("validate", "--model", "unet", "--sample", "32x32", "--batch", "1", "--ranks", "2",
                 "--steps", "1"), err);
         assertTrue(out.contains("iteration (input grid 1,"), out);
+    }
+
+    @Test
+    void warmupMustLeaveATimedStep() {
+        for (String w : new String[] {"3", "-1"}) {
+            assertEquals(2, run("validate", "--model", "unet", "--sample", "32x32", "--batch", "2", "--ranks", "2",
+                    "--steps", "3", "--warmup", w));
+            assertEquals("spatialconv: error: --warmup must be >= 0 and less than --steps (3)", err.strip());
+        }
+    }
+
+    @Test
+    void warmUpIsDetectedWhenTheTimedStepsStillSpeedUp() {
+        // ResNet-50's steps after one warm-up step, measured here (ms): the JIT was still compiling
+        assertTrue(ValidateCommand.stillWarmingUp(new double[] {2621, 5127, 2398, 1195, 898, 812, 872}));
+        assertTrue(ValidateCommand.stillWarmingUp(new double[] {1.3, 1.0}));
+        assertFalse(ValidateCommand.stillWarmingUp(new double[] {1.1, 1.0}));
+        assertFalse(ValidateCommand.stillWarmingUp(new double[] {898, 812, 872, 905, 850}));
+        assertFalse(ValidateCommand.stillWarmingUp(new double[] {0.9, 1.4, 1.0})); // a slow step is load, not warm-up
+        assertFalse(ValidateCommand.stillWarmingUp(new double[] {1493, 2862, 1366, 1385})); // U-Net, measured here
+        assertFalse(ValidateCommand.stillWarmingUp(new double[] {5.0}));
     }
 
     @Test
