@@ -35,6 +35,12 @@ struct EmuFibers {
 };
 inline thread_local EmuFibers* emu_fibers = nullptr;
 
+// The calling thread's fibers and their stacks, shared by every kernel's launches and reused.
+inline EmuFibers& emu_fiber_pool() {
+    static thread_local EmuFibers pool;
+    return pool;
+}
+
 #define __global__
 #define __device__
 #define __forceinline__ inline
@@ -61,15 +67,13 @@ void emu_launch(dim3 grid, dim3 block, F kernel, A... args) {
     blockDim = block;
     const unsigned nt = block.x * block.y * block.z;
     const size_t STACK = 256 * 1024;
-    // Fiber stacks are kept per OS thread and reused by later launches.
-    static thread_local EmuFibers f;
+    EmuFibers& f = emu_fiber_pool();
     if (f.stacks.size() < nt) {
         f.fiber.resize(nt);
         f.tid.resize(nt);
         f.finished.resize(nt);
         while (f.stacks.size() < nt) f.stacks.emplace_back(new char[STACK]);
     }
-    EmuFibers* outer = emu_fibers;
     emu_fibers = &f;
     // The fiber's entry: ucontext passes ints, so the kernel call is reached through a thread-local pointer.
     static thread_local std::function<void()>* body = nullptr;
@@ -114,5 +118,5 @@ void emu_launch(dim3 grid, dim3 block, F kernel, A... args) {
             }
         }
     }
-    emu_fibers = outer;
+    emu_fibers = nullptr;
 }
