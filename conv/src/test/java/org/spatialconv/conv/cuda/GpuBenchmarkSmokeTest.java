@@ -3,9 +3,14 @@ package org.spatialconv.conv.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * does not fail on the benchmark's own code: every pass, the engine selection, the pack/unpack case and the JSON.
  * The numbers mean nothing here; only that each is a positive finite number. Emulated driver only; where the
  * emulated cuDNN and cuBLAS are loaded too (the {@code emulated-fast-paths} run), the selection's trials run.
+ * Also the bundle's last step: {@code native/bench/compare.py} reading that JSON beside a peer's.
  */
 class GpuBenchmarkSmokeTest {
     @BeforeAll
@@ -52,6 +58,62 @@ class GpuBenchmarkSmokeTest {
         assertEquals(6, count(s, "(custom: "), "a trial per shape and pass: " + s);
         assertEquals(6, count(s, "; cudnn: "), s);
         assertEquals(cublas ? 6 : 0, count(s, "cublas: not for this problem: not a 1x1"), s);
+    }
+
+    @Test
+    void comparisonScriptReadsTheBenchmarkJson(@TempDir Path dir) throws Exception {
+        Path script = Path.of("..", "native", "bench", "compare.py").toAbsolutePath().normalize();
+        Assumptions.assumeTrue(Files.isRegularFile(script), "compare.py not found at " + script);
+        Assumptions.assumeTrue(python3Runs(), "python3 is not on the PATH");
+        Path ours = dir.resolve("spatialconv.json");
+        GpuBenchmark.main(new String[] {"--shape", "1,3,9,10,4,3", "--pack", "1,2,6,7", "--iterations", "2",
+            "--warmup", "1", "--json", ours.toString()});
+        String s = Files.readString(ours);
+        double[] gflops = {GpuTests.jsonNumbers(s, "fwd_gflops").get(0), GpuTests.jsonNumbers(s, "bwd_data_gflops").get(0),
+            GpuTests.jsonNumbers(s, "bwd_filter_gflops").get(0)};
+        // A peer 4x faster: every pass misses the 0.5 bar, and the script says so in its exit status.
+        Result slow = compare(script, ours, peer(dir.resolve("fast-peer.json"), gflops, 4));
+        assertEquals(1, slow.status, slow.out);
+        assertEquals(3, count(slow.out, "| 0.25 | FAIL |"), slow.out);
+        // A peer half as fast: every pass meets it.
+        Result fast = compare(script, ours, peer(dir.resolve("slow-peer.json"), gflops, 0.5));
+        assertEquals(0, fast.status, fast.out);
+        assertEquals(3, count(fast.out, "| 2.00 | pass |"), fast.out);
+        assertTrue(fast.out.contains("| 1,3,9,10 / 4 / 3 | fwd |"), fast.out);
+        assertTrue(fast.out.contains("(bar 80%)"), fast.out);
+        assertTrue(fast.out.contains("- custom: usable"), fast.out);
+        assertEquals(3, count(fast.out, "| 1,3,9,10 / 4 / 3 | forward |") + count(fast.out, "| backward-data |")
+                + count(fast.out, "| backward-filter |"), fast.out);
+    }
+
+    private record Result(int status, String out) {
+    }
+
+    /** A peer JSON (as cudnn_peer.py writes it) for the shape 1,3,9,10,4,3 at {@code factor} times our GFLOP/s. */
+    private static Path peer(Path file, double[] gflops, double factor) throws IOException {
+        Files.writeString(file, String.format(Locale.ROOT, "{\"engine\":\"pytorch-cudnn\",\"device\":\"test peer\","
+                + "\"torch\":\"0\",\"cudnn\":0,\"iterations\":1,\"shapes\":[{\"n\":1,\"c\":3,\"h\":9,\"w\":10,\"k\":4,"
+                + "\"r\":3,\"fwd_gflops\":%.17g,\"bwd_data_gflops\":%.17g,\"bwd_filter_gflops\":%.17g}]}",
+                gflops[0] * factor, gflops[1] * factor, gflops[2] * factor));
+        return file;
+    }
+
+    private static Result compare(Path script, Path ours, Path peer) throws Exception {
+        Process p = new ProcessBuilder("python3", script.toString(), ours.toString(), peer.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "compare.py did not finish");
+        return new Result(p.exitValue(), out);
+    }
+
+    private static boolean python3Runs() {
+        try {
+            Process p = new ProcessBuilder("python3", "-c", "import json").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
     }
 
     private static int count(String s, String needle) {
