@@ -65,6 +65,12 @@ class GpuBenchmarkSmokeTest {
         Path script = Path.of("..", "native", "bench", "compare.py").toAbsolutePath().normalize();
         Assumptions.assumeTrue(Files.isRegularFile(script), "compare.py not found at " + script);
         Assumptions.assumeTrue(python3Runs(), "python3 is not on the PATH");
+        // The peer script cannot run without a CUDA-enabled PyTorch; at least it must compile.
+        Path peerScript = script.resolveSibling("cudnn_peer.py");
+        Process c = new ProcessBuilder("python3", "-c", "import ast, sys; [ast.parse(open(f).read(), f) for f in sys.argv[1:]]",
+                script.toString(), peerScript.toString()).redirectErrorStream(true).start();
+        String compiled = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(c.waitFor(60, TimeUnit.SECONDS) && c.exitValue() == 0, compiled);
         Path ours = dir.resolve("spatialconv.json");
         GpuBenchmark.main(new String[] {"--shape", "1,3,9,10,4,3", "--pack", "1,2,6,7", "--iterations", "2",
             "--warmup", "1", "--json", ours.toString()});
