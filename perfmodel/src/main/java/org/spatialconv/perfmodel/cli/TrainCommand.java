@@ -52,6 +52,11 @@ public final class TrainCommand extends CliCommand {
     @Option(names = "--steps", paramLabel = "S", defaultValue = "10", description = "Optimizer steps (default 10).")
     int steps;
 
+    @Option(names = "--warmup", paramLabel = "W",
+            description = "Steps left out of the throughput (JIT compilation, heap growth). Default: 1 (0 with "
+                    + "--steps 1); ResNet-50 needs about 5.")
+    Integer warmup;
+
     @Option(names = "--seed", paramLabel = "X", defaultValue = "1", description = "Data and initialisation seed.")
     long seed;
 
@@ -105,6 +110,10 @@ public final class TrainCommand extends CliCommand {
         IntPair sample = net.size();
         positive(ranks, "--ranks");
         positive(steps, "--steps");
+        int untimed = warmup != null ? warmup : steps > 1 ? 1 : 0;
+        if (untimed < 0 || untimed >= steps) {
+            throw new UserException("--warmup must be >= 0 and less than --steps (" + steps + ")");
+        }
         if (sweeps < 0) {
             throw new UserException("--sweeps must be >= 0, got " + sweeps);
         }
@@ -184,8 +193,9 @@ public final class TrainCommand extends CliCommand {
         for (int s = 0; s < steps; s++) {
             out.printf(Locale.ROOT, "step %d loss %.6g (%.3f s)%n", s + 1, r.loss()[s], r.stepSeconds()[s]);
         }
-        out.printf(Locale.ROOT, "throughput: %.4g samples/s (steps %s)%n", r.samplesPerS(),
-                steps > 1 ? "2.." + steps : "1");
+        double samplesPerS = samplesPerSecond(batch, r.stepSeconds(), untimed);
+        out.printf(Locale.ROOT, "throughput: %.4g samples/s (steps %s)%n", samplesPerS,
+                untimed + 1 < steps ? (untimed + 1) + ".." + steps : String.valueOf(steps));
         out.printf(Locale.ROOT, "peak heap per rank: %.1f MiB (%s)%n", r.peakBytesPerRank() / 1048576.0,
                 launch != null ? "largest rank process's heap peak" : "JVM heap peak / " + ranks + " ranks");
         out.flush();
@@ -197,7 +207,8 @@ public final class TrainCommand extends CliCommand {
         if (json != null) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("loss", r.loss());
-            m.put("samples_per_s", r.samplesPerS());
+            m.put("samples_per_s", samplesPerS);
+            m.put("warmup_steps", untimed);
             m.put("peak_bytes_per_rank", r.peakBytesPerRank());
             m.put("step_seconds", r.stepSeconds());
             m.put("model", spec.name());
@@ -291,5 +302,14 @@ public final class TrainCommand extends CliCommand {
         if (v < 1) {
             throw new UserException(option + " must be >= 1, got " + v);
         }
+    }
+
+    /** {@code batch} over the mean time of the steps after the first {@code untimed}. */
+    static double samplesPerSecond(int batch, double[] stepSeconds, int untimed) {
+        double sum = 0;
+        for (int i = untimed; i < stepSeconds.length; i++) {
+            sum += stepSeconds[i];
+        }
+        return batch / (sum / (stepSeconds.length - untimed));
     }
 }

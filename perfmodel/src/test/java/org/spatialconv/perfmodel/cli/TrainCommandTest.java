@@ -54,6 +54,25 @@ class TrainCommandTest {
         assertEquals(3, j.get("loss").size());
         assertTrue(j.get("samples_per_s").asDouble() > 0);
         assertTrue(j.get("peak_bytes_per_rank").asLong() > 0);
+        // the throughput leaves out the default warm-up step: batch over the mean of steps 2 and 3
+        double[] t = {j.get("step_seconds").get(0).asDouble(), j.get("step_seconds").get(1).asDouble(),
+            j.get("step_seconds").get(2).asDouble()};
+        assertEquals(2 / ((t[1] + t[2]) / 2), j.get("samples_per_s").asDouble(), 1e-9 * j.get("samples_per_s").asDouble());
+        assertEquals(1, j.get("warmup_steps").asInt());
+        assertTrue(r.out().contains("samples/s (steps 2..3)"), r.out());
+    }
+
+    @Test
+    void warmupChoosesTheStepsOfTheThroughput() {
+        assertEquals(2.0, TrainCommand.samplesPerSecond(2, new double[] {9, 5, 1}, 2), 1e-12);
+        assertEquals(2 / 3.0, TrainCommand.samplesPerSecond(2, new double[] {9, 5, 1}, 1), 1e-12);
+        assertEquals(2 / 5.0, TrainCommand.samplesPerSecond(2, new double[] {9, 5, 1}, 0), 1e-12);
+        for (String w : new String[] {"3", "-1"}) {
+            Run r = run("train", "--model", "unet", "--sample", "32x32", "--batch", "2", "--ranks", "1", "--steps", "3",
+                    "--warmup", w);
+            assertEquals(2, r.code(), r.out() + r.err());
+            assertEquals("spatialconv: error: --warmup must be >= 0 and less than --steps (3)", r.err().strip());
+        }
     }
 
     @Test
