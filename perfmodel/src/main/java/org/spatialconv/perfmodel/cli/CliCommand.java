@@ -46,4 +46,17 @@ public abstract class CliCommand implements Callable<Integer> {
 
     /** Runs the verb; returns the exit code (0 on success). */
     protected abstract int execute() throws Exception;
+
+    /**
+     * The untimed warm-up steps of {@code train} and {@code validate}: {@code --warmup}, else 1 (0 with one step).
+     *
+     * @throws UserException unless at least one of the {@code steps} steps is left to time
+     */
+    static int warmupSteps(Integer warmup, int steps) {
+        int w = warmup != null ? warmup : steps > 1 ? 1 : 0;
+        if (w < 0 || w >= steps) {
+            throw new UserException("--warmup must be >= 0 and less than --steps (" + steps + ")");
+        }
+        return w;
+    }
 }

@@ -110,10 +110,7 @@ public final class TrainCommand extends CliCommand {
         IntPair sample = net.size();
         positive(ranks, "--ranks");
         positive(steps, "--steps");
-        int untimed = warmup != null ? warmup : steps > 1 ? 1 : 0;
-        if (untimed < 0 || untimed >= steps) {
-            throw new UserException("--warmup must be >= 0 and less than --steps (" + steps + ")");
-        }
+        int untimed = warmupSteps(warmup, steps);
         if (sweeps < 0) {
             throw new UserException("--sweeps must be >= 0, got " + sweeps);
         }

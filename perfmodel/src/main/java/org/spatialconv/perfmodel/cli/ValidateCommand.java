@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
  * planner's per-layer plan (or, with {@code --grid}, that grid for every layer that can take it). A layer's
  * measured time is, per step, its share of the slowest rank's progress (how far its forward and backward moved
  * the last rank's end: these add up to the step, as the model's layer times add up to the iteration), and the
- * median of that over the timed steps (those after {@code --warmup}); the largest and the mean over ranks of each rank's own forward + backward
- * wall time (input shuffles included) are printed beside it. The gradient allreduce and the update are counted
+ * median of that over the timed steps (those after {@code --warmup}); the largest and the mean over ranks of
+ * each rank's own forward + backward wall time (input shuffles included) are printed beside it. The gradient allreduce and the update are counted
  * in the iteration only.
  */
 @Command(name = "validate", mixinStandardHelpOptions = true, versionProvider = SpatialconvCli.Version.class,
@@ -73,10 +73,7 @@ public final class ValidateCommand extends CliCommand {
         if (ranks < 1 || threads != null && threads < 1 || steps < 1) {
             throw new UserException("--ranks, --threads and --steps must be >= 1");
         }
-        int untimed = warmup != null ? warmup : steps > 1 ? 1 : 0;
-        if (untimed < 0 || untimed >= steps) {
-            throw new UserException("--warmup must be >= 0 and less than --steps (" + steps + ")");
-        }
+        int untimed = warmupSteps(warmup, steps);
         int tpr = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / ranks);
         PlanCommand.checkOutput(json, "--json");
         PlanCommand.checkOutput(timeline, "--timeline");
