@@ -62,7 +62,9 @@ class GpuBenchmarkSmokeTest {
 
     @Test
     void comparisonScriptReadsTheBenchmarkJson(@TempDir Path dir) throws Exception {
-        Path script = Path.of("..", "native", "bench", "compare.py").toAbsolutePath().normalize();
+        // the repository's copy (conv's tests run in conv/), or the bundle's (its run-gpu-tests names its folder)
+        Path script = Path.of(System.getProperty("spatialconv.test.benchScripts", "../native/bench"), "compare.py")
+                .toAbsolutePath().normalize();
         Assumptions.assumeTrue(Files.isRegularFile(script), "compare.py not found at " + script);
         Assumptions.assumeTrue(python3Runs(), "python3 is not on the PATH");
         // The peer script cannot run without a CUDA-enabled PyTorch; at least it must compile.
