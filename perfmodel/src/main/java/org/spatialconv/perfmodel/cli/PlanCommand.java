@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
 @Command(name = "plan", mixinStandardHelpOptions = true, versionProvider = SpatialconvCli.Version.class,
         sortOptions = false,
         description = {"Plans a per-layer distribution (samples x rows x cols) minimising predicted iteration time",
-            "subject to memory per rank, and compares it with pure sample parallelism."})
+            "subject to memory per rank, and says why: it compares the plan with every single-grid plan, pure sample",
+            "parallelism included."})
 public final class PlanCommand extends CliCommand {
     @Mixin
     NetworkOptions net;
@@ -96,6 +97,8 @@ public final class PlanCommand extends CliCommand {
                 s.machine().name(), s.machine().measured() ? "calibrated" : "built-in numbers, not measured here");
         PlanReport.summary(out(), plan, baseline, baseline.fits() ? null : String.format(
                 "needs %.2f GiB per rank", baseline.memoryBytesPerRank() / (1024.0 * 1024 * 1024)));
+        List<PlanReport.Single> singles = PlanReport.singleGridPlans(m);
+        PlanReport.why(out(), plan, singles, s.input().n(), 5);
         out().printf("search: %d layers x %d grids in %.0f ms%n", plan.layers().size(), m.grids().size(),
                 searchMs);
         List<StrongScaling.Point> curve = null;
@@ -106,7 +109,7 @@ public final class PlanCommand extends CliCommand {
         try {
             if (json != null) {
                 String text = PlanReport.MAPPER.writeValueAsString(PlanReport.json(s.net().name(), s.machine().name(),
-                        gpus, s.input(), plan, baseline, curve));
+                        gpus, s.input(), plan, baseline, singles, curve));
                 staged.add(new Path[] {AtomicFiles.stage(json, tmp -> Files.writeString(tmp, text)), json});
             }
             if (plot != null) {

@@ -5,8 +5,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import org.spatialconv.perfmodel.cost.CostModel;
+import org.spatialconv.perfmodel.cost.Grid;
 import org.spatialconv.perfmodel.net.TensorShape;
 import org.spatialconv.perfmodel.search.LayerPlan;
 import org.spatialconv.perfmodel.search.Plan;
@@ -64,9 +70,110 @@ final class PlanReport {
         }
     }
 
+    /** The plan with {@code grid} for every layer that can take it (the others fall back: {@link Plan#uniform}). */
+    record Single(Grid grid, Plan plan) {
+        /** Layers on a fallback grid because they cannot take {@code grid}. */
+        long fallbacks() {
+            return plan.layers().stream().filter(l -> !l.cost().grid().equals(grid)).count();
+        }
+    }
+
+    /** Every single-grid plan of {@code m}: the fitting ones fastest first, then the rest. */
+    static List<Single> singleGridPlans(CostModel m) {
+        List<Single> all = new ArrayList<>();
+        for (Grid g : m.grids()) {
+            all.add(new Single(g, Plan.uniform(m, g)));
+        }
+        all.sort(Comparator.comparing((Single x) -> !x.plan().fits())
+                .thenComparingDouble(x -> x.plan().iterationSeconds()));
+        return all;
+    }
+
+    /** How many layers of {@code plan} run on each grid, most used first. */
+    static Map<Grid, Integer> gridUse(Plan plan) {
+        Map<Grid, Integer> use = new LinkedHashMap<>();
+        for (LayerPlan l : plan.layers()) {
+            use.merge(l.cost().grid(), 1, Integer::sum);
+        }
+        Map<Grid, Integer> sorted = new LinkedHashMap<>();
+        use.entrySet().stream().sorted(Map.Entry.<Grid, Integer>comparingByValue().reversed())
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        return sorted;
+    }
+
+    private static boolean sameGrids(Plan a, Plan b) {
+        for (int i = 0; i < a.layers().size(); i++) {
+            if (!a.layers().get(i).cost().grid().equals(b.layers().get(i).cost().grid())) {
+                return false;
+            }
+        }
+        return a.layers().size() == b.layers().size();
+    }
+
+    /**
+     * Why this plan: one line against the single-grid plans (the planner also searched per-layer mixes), then the
+     * {@code shown} fastest single-grid plans that fit, the sample-parallel one among them, and how many do not fit.
+     */
+    static void why(PrintWriter out, Plan plan, List<Single> singles, int batch, int shown) {
+        List<Single> fitting = singles.stream().filter(x -> x.plan().fits()).toList();
+        Single same = fitting.stream().filter(x -> sameGrids(x.plan(), plan)).findFirst().orElse(null);
+        if (same != null) {
+            Single next = fitting.stream().filter(x -> x != same && !sameGrids(x.plan(), plan)).findFirst()
+                    .orElse(null);
+            out.printf(Locale.ROOT, "why %s: the fastest of the %d single-grid plans that fit%s%s, and no per-layer "
+                    + "mix is faster%n", same.grid(), fitting.size(), same.fallbacks() == 0 ? ""
+                    : " (" + same.fallbacks() + " layers that cannot take it fall back to another grid)",
+                    next == null ? "" : nextBest(next, plan));
+        } else {
+            StringBuilder mix = new StringBuilder();
+            gridUse(plan).forEach((g, k) -> mix.append(mix.length() > 0 ? ", " : "").append(g).append(" x").append(k));
+            Single best = fitting.isEmpty() ? null : fitting.get(0);
+            double shuffles = plan.layers().stream().mapToDouble(LayerPlan::shuffleIn).sum();
+            out.printf(Locale.ROOT, "why a per-layer plan: its grids (%s layers) %s; the shuffles between them cost "
+                    + "%.3f ms%n", mix, best == null ? "fit where no single grid does"
+                    : String.format(Locale.ROOT, "beat the fastest single-grid plan, %s (%.3f ms), by %.2f%%",
+                            best.grid(), best.plan().iterationSeconds() * 1e3, -pct(plan, best.plan())),
+                    shuffles * 1e3);
+        }
+        out.printf(Locale.ROOT, "single-grid plans, fastest first:%n  %-10s %12s %9s %12s %12s %9s%n", "grid",
+                "iteration ms", "vs plan", "compute ms", "comm ms", "GiB/rank");
+        int ranks = plan.ranks();
+        for (int i = 0; i < fitting.size(); i++) {
+            Single x = fitting.get(i);
+            boolean samples = x.grid().equals(Grid.samples(ranks));
+            if (i >= shown && !samples) {
+                continue;
+            }
+            Plan p = x.plan();
+            double compute = p.layers().stream().mapToDouble(l -> l.cost().compute()).sum();
+            double comm = p.layers().stream().mapToDouble(l -> l.cost().communication() + l.shuffleIn()).sum();
+            out.printf(Locale.ROOT, "  %-10s %12.3f %+8.1f%% %12.3f %12.3f %9.3f%s%n", x.grid(), p.iterationSeconds() * 1e3,
+                    pct(p, plan), compute * 1e3, comm * 1e3, p.memoryBytesPerRank() / GIB, samples
+                            ? "  sample-parallel" + (batch < ranks ? " (batch " + batch + ": " + (ranks - batch)
+                                    + " of " + ranks + " ranks idle)" : "") : "");
+        }
+        if (fitting.size() < singles.size()) {
+            out.printf(Locale.ROOT, "  (%d more do not fit in memory)%n", singles.size() - fitting.size());
+        }
+    }
+
+    /** "; the next, G, is +x% (t ms)", or a tie within 0.05 %. */
+    private static String nextBest(Single next, Plan plan) {
+        Grid g = next.grid();
+        double d = pct(next.plan(), plan);
+        double ms = next.plan().iterationSeconds() * 1e3;
+        return d < 0.05 ? String.format(Locale.ROOT, "; tied, within 0.05 %%, with %s (%.3f ms)", g, ms)
+                : String.format(Locale.ROOT, "; the next, %s, is %+.1f%% (%.3f ms)", g, d, ms);
+    }
+
+    /** {@code p}'s iteration time relative to {@code ref}'s, percent. */
+    private static double pct(Plan p, Plan ref) {
+        return (p.iterationSeconds() / ref.iterationSeconds() - 1) * 100;
+    }
+
     /** The JSON document of {@code --json}. */
     static ObjectNode json(String model, String machine, int ranks, TensorShape input, Plan plan, Plan baseline,
-            List<StrongScaling.Point> scaling) {
+            List<Single> singles, List<StrongScaling.Point> scaling) {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("model", model);
         root.put("machine", machine);
@@ -93,6 +200,15 @@ final class PlanReport {
         }
         root.put("memory_bytes_per_rank", plan.memoryBytesPerRank());
         root.put("memory_budget_bytes", plan.memoryBudget());
+        ArrayNode alt = root.putArray("single_grid_plans");
+        for (Single x : singles) {
+            ObjectNode o = alt.addObject();
+            o.put("grid", x.grid().toString());
+            o.put("predicted_ms", x.plan().iterationSeconds() * 1e3);
+            o.put("fits", x.plan().fits());
+            o.put("memory_bytes_per_rank", x.plan().memoryBytesPerRank());
+            o.put("fallback_layers", x.fallbacks());
+        }
         if (scaling != null) {
             ArrayNode s = root.putArray("scaling");
             for (StrongScaling.Point p : scaling) {

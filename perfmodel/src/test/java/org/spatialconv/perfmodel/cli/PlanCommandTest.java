@@ -43,6 +43,32 @@ class PlanCommandTest extends CliHarness {
     }
 
     @Test
+    void explainsTheChoiceAgainstEverySingleGrid(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("plan.json");
+        assertEquals(0, run("plan", "--model", "unet", "--sample", "1024x1024", "--batch", "2", "--gpus", "8",
+                "--machine", "lassen", "--json", json.toString()), err);
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        JsonNode singles = j.get("single_grid_plans");
+        assertEquals(10, singles.size()); // every n,h,w with n*h*w = 8
+        double planned = j.get("predicted_ms").asDouble();
+        double last = 0;
+        boolean samples = false;
+        for (JsonNode x : singles) { // fitting ones fastest first; none faster than the plan
+            assertTrue(x.get("fits").asBoolean(), x.toString());
+            assertTrue(x.get("predicted_ms").asDouble() >= last && x.get("predicted_ms").asDouble() >= planned - 1e-9,
+                    x.toString());
+            last = x.get("predicted_ms").asDouble();
+            samples |= x.get("grid").asText().equals("8,1,1")
+                    && Math.abs(x.get("predicted_ms").asDouble() - j.get("baseline_ms").asDouble()) < 1e-9;
+        }
+        assertTrue(samples, "the sample-parallel baseline is one of them: " + singles);
+        String chosen = j.get("layers").get(0).get("grid").asText();
+        assertTrue(out.contains("why " + chosen + ": the fastest of the 10 single-grid plans that fit"), out);
+        assertTrue(out.contains("single-grid plans, fastest first:"), out);
+        assertTrue(out.contains("sample-parallel (batch 2: 6 of 8 ranks idle)"), out);
+    }
+
+    @Test
     void badInputIsOneLineAndNoFiles(@TempDir Path dir) {
         Path json = dir.resolve("x.json");
         String[][] bad = {
