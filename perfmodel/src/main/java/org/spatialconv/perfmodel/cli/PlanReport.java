@@ -115,26 +115,8 @@ final class PlanReport {
      * {@code shown} fastest single-grid plans that fit, the sample-parallel one among them, and how many do not fit.
      */
     static void why(PrintWriter out, Plan plan, List<Single> singles, int batch, int shown) {
+        out.println(whyLine(plan, singles));
         List<Single> fitting = singles.stream().filter(x -> x.plan().fits()).toList();
-        Single same = fitting.stream().filter(x -> sameGrids(x.plan(), plan)).findFirst().orElse(null);
-        if (same != null) {
-            Single next = fitting.stream().filter(x -> x != same && !sameGrids(x.plan(), plan)).findFirst()
-                    .orElse(null);
-            out.printf(Locale.ROOT, "why %s: the fastest of the %d single-grid plans that fit%s%s, and no per-layer "
-                    + "mix is faster%n", same.grid(), fitting.size(), same.fallbacks() == 0 ? ""
-                    : " (" + same.fallbacks() + " layers that cannot take it fall back to another grid)",
-                    next == null ? "" : nextBest(next, plan));
-        } else {
-            StringBuilder mix = new StringBuilder();
-            gridUse(plan).forEach((g, k) -> mix.append(mix.length() > 0 ? ", " : "").append(g).append(" x").append(k));
-            Single best = fitting.isEmpty() ? null : fitting.get(0);
-            double shuffles = plan.layers().stream().mapToDouble(LayerPlan::shuffleIn).sum();
-            out.printf(Locale.ROOT, "why a per-layer plan: its grids (%s layers) %s; the shuffles between them cost "
-                    + "%.3f ms%n", mix, best == null ? "fit where no single grid does"
-                    : String.format(Locale.ROOT, "beat the fastest single-grid plan, %s (%.3f ms), by %.2f%%",
-                            best.grid(), best.plan().iterationSeconds() * 1e3, -pct(plan, best.plan())),
-                    shuffles * 1e3);
-        }
         out.printf(Locale.ROOT, "single-grid plans, fastest first:%n  %-10s %12s %9s %12s %12s %9s%n", "grid",
                 "iteration ms", "vs plan", "compute ms", "comm ms", "GiB/rank");
         int ranks = plan.ranks();
@@ -155,6 +137,31 @@ final class PlanReport {
         if (fitting.size() < singles.size()) {
             out.printf(Locale.ROOT, "  (%d more do not fit in memory)%n", singles.size() - fitting.size());
         }
+    }
+
+    /**
+     * One line on why {@code plan}: the single-grid plan it is (the next best and its margin, or a tie), or the
+     * grids of its per-layer mix, the fastest single-grid plan it beats and what its shuffles cost.
+     */
+    static String whyLine(Plan plan, List<Single> singles) {
+        List<Single> fitting = singles.stream().filter(x -> x.plan().fits()).toList();
+        Single same = fitting.stream().filter(x -> sameGrids(x.plan(), plan)).findFirst().orElse(null);
+        if (same != null) {
+            Single next = fitting.stream().filter(x -> x != same && !sameGrids(x.plan(), plan)).findFirst()
+                    .orElse(null);
+            return String.format(Locale.ROOT, "why %s: the fastest of the %d single-grid plans that fit%s%s, and no "
+                    + "per-layer mix is faster", same.grid(), fitting.size(), same.fallbacks() == 0 ? ""
+                    : " (" + same.fallbacks() + " layers that cannot take it fall back to another grid)",
+                    next == null ? "" : nextBest(next, plan));
+        }
+        StringBuilder mix = new StringBuilder();
+        gridUse(plan).forEach((g, k) -> mix.append(mix.length() > 0 ? ", " : "").append(g).append(" x").append(k));
+        Single best = fitting.isEmpty() ? null : fitting.get(0);
+        double shuffles = plan.layers().stream().mapToDouble(LayerPlan::shuffleIn).sum();
+        return String.format(Locale.ROOT, "why a per-layer plan: its grids (%s layers) %s; the shuffles between them "
+                + "cost %.3f ms", mix, best == null ? "fit where no single grid does"
+                : String.format(Locale.ROOT, "beat the fastest single-grid plan, %s (%.3f ms), by %.2f%%",
+                        best.grid(), best.plan().iterationSeconds() * 1e3, -pct(plan, best.plan())), shuffles * 1e3);
     }
 
     /** "; the next, G, is +x% (t ms)", or a tie within 0.05 %. */

@@ -143,8 +143,8 @@ public final class TrainCommand extends CliCommand {
             Plan plan = plan(layerGrids, t, gradOverlap.equals("on"));
             grid = new GridSpec(plan.inputGrid().n(), plan.inputGrid().h(), plan.inputGrid().w());
             planned = String.format(Locale.ROOT, "strategy auto (planner, machine %s): input grid %s, "
-                    + "predicted %.3f s per iteration, %d layer grids", machine, grid, plan.iterationSeconds(),
-                    layerGrids.size());
+                    + "predicted %.3f s per iteration, %d layer grids%n%s", machine, grid, plan.iterationSeconds(),
+                    layerGrids.size(), plannedWhy);
         }
         if (grid == null) {
             throw new UserException("give --grid n,h,w or --strategy auto");
@@ -234,18 +234,23 @@ public final class TrainCommand extends CliCommand {
      * model is told what this run does: no idle ranks (the engine needs a sample per sample part), the threads
      * per rank, and the gradient allreduce after backward unless {@code --grad-overlap on}.
      */
+    /** {@link PlanReport#whyLine} of the plan {@link #plan} made. */
+    private String plannedWhy;
+
     private Plan plan(java.util.Map<String, int[]> layerGrids, int threadsPerRank, boolean gradientsOverlapped) {
         PlanCommand.Setup s = PlanCommand.Setup.of(net, machine, null, optimizer, "global");
         Planner.Result r;
+        CostModel m = new CostModel(s.net(), s.input(), s.machine(), ranks, s.options().withIdleRanks(false)
+                .withThreadsPerRank(threadsPerRank).withTrainerStep(!gradientsOverlapped));
         try {
-            r = Planner.plan(new CostModel(s.net(), s.input(), s.machine(), ranks, s.options().withIdleRanks(false)
-                    .withThreadsPerRank(threadsPerRank).withTrainerStep(!gradientsOverlapped)));
+            r = Planner.plan(m);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);
         }
         if (!r.fits()) {
             throw new UserException("the planner found no plan that fits: " + r.reason());
         }
+        plannedWhy = PlanReport.whyLine(r.plan(), PlanReport.singleGridPlans(m));
         for (LayerPlan lp : r.plan().layers()) {
             Grid g = lp.cost().grid();
             layerGrids.put(lp.name(), new int[] {g.n(), g.h(), g.w()});

@@ -89,6 +89,7 @@ class TrainCommandTest {
                 "--strategy", "auto", "--steps", "2", "--threads", "1");
         assertEquals(0, auto.code(), auto.out() + auto.err());
         assertTrue(auto.out().contains("strategy auto (planner"), auto.out());
+        assertTrue(auto.out().matches("(?s).*\nwhy (a per-layer plan|\\d+,\\d+,\\d+): .*"), auto.out());
         Run one = run("train", "--model", net.toString(), "--sample", sample, "--batch", batch, "--ranks", "1",
                 "--grid", "1,1,1", "--steps", "2", "--threads", "1");
         assertEquals(0, one.code(), one.out() + one.err());
