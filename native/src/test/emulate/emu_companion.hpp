@@ -57,6 +57,16 @@ inline int fail(const char* library, const char* call, const std::string& why, i
     std::lock_guard<std::recursive_mutex> guard_(emu_companion::lock()); \
     const char* call_ = name
 
+// "" when `floats` floats at p lie inside one live device allocation of ctx (or there are none), else why not.
+inline std::string range_problem(void* ctx, const char* what, const void* p, std::size_t floats) {
+    if (floats == 0) return "";
+    if (p == nullptr) return std::string(what) + " is null";
+    if (!device_range(ctx, p, floats * sizeof(float)))
+        return std::string(what) + " [" + std::to_string((uintptr_t) p) + ", +" + std::to_string(floats * 4) +
+               " bytes) is not inside one live device allocation of the handle's context";
+    return "";
+}
+
 // A companion library's live handles (H has members ctx and stream), each bound to the context current when it
 // was created, as the real libraries bind theirs to the current device.
 template <typename H>

@@ -55,12 +55,7 @@ std::string handle_problem(Handle* h) { return handles.problem(h); }
 size_t span(long long rows, long long cols, long long ld) { return rows == 0 || cols == 0 ? 0 : (size_t) ((cols - 1) * ld + rows); }
 
 std::string range_problem(Handle* h, const char* what, const void* p, size_t floats) {
-    if (floats == 0) return "";
-    if (p == nullptr) return std::string(what) + " is null";
-    if (!emu_companion::device_range(h->ctx, p, floats * sizeof(float)))
-        return std::string(what) + " (" + std::to_string(floats * 4) +
-               " bytes) is not inside one live device allocation of the handle's context";
-    return "";
+    return emu_companion::range_problem(h->ctx, what, p, floats);
 }
 
 // The operand as SGEMM reads it: rounded to TF32 when the math mode lets it use tensor cores.

@@ -126,11 +126,7 @@ size_t elems(const FilterDesc& f) { return (size_t) f.dim[0] * f.dim[1] * f.dim[
 std::string handle_problem(Handle* h) { return handles.problem(h); }
 
 std::string range_problem(Handle* h, const char* what, const void* p, size_t floats) {
-    if (p == nullptr) return std::string(what) + " is null";
-    if (!emu_companion::device_range(h->ctx, p, floats * sizeof(float)))
-        return std::string(what) + " [" + std::to_string((uintptr_t) p) + ", +" + std::to_string(floats * 4) +
-               " bytes) is not inside one live device allocation of the handle's context";
-    return "";
+    return emu_companion::range_problem(h->ctx, what, p, floats);
 }
 
 std::string tensor_problem(TensorDesc* t, const char* what) {

@@ -587,16 +587,21 @@ int pinned_range(const char* call, const void* p, size_t bytes) {
     return INVALID_VALUE;
 }
 
+// Queues a copy of `bytes` from src to dst on s (memmove: peer and device copies may overlap).
+void queue_copy(Stream* s, const char* what, void* dst, const void* src, size_t bytes) {
+    enqueue(s, what, [=] {
+        std::memmove(dst, src, bytes);
+        return OK;
+    });
+}
+
 // Host to device: from page-locked memory the copy reads the host when it runs; from pageable memory the data
 // is taken now (the real driver stages it before returning).
 int h2d(const char* call, CUdeviceptr dst, const void* src, size_t bytes, Stream* s) {
     if (int r = device_range(call, dst, bytes)) return r;
     if (bytes == 0) return OK;
     if (is_pinned(src, bytes)) {
-        enqueue(s, call, [=] {
-            std::memcpy((void*) (uintptr_t) dst, src, bytes);
-            return OK;
-        });
+        queue_copy(s, call, (void*) (uintptr_t) dst, src, bytes);
     } else {
         auto data = std::make_shared<std::vector<unsigned char>>((const unsigned char*) src,
                                                                   (const unsigned char*) src + bytes);
@@ -633,10 +638,7 @@ CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t bytes) {
     if (int r = device_range(call_, src, bytes)) RET(r);
     // Synchronous: ordered after the legacy stream (and so after blocking streams), not after non-blocking ones.
     Stream* s = current->legacy;
-    enqueue(s, call_, [=] {
-        std::memcpy(dst, (const void*) (uintptr_t) src, bytes);
-        return OK;
-    });
+    queue_copy(s, call_, dst, (const void*) (uintptr_t) src, bytes);
     run_all(s);
     RET(current->sticky);
 }
@@ -648,10 +650,7 @@ CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t bytes, void* st
     if (s == nullptr) RET(INVALID_HANDLE);
     if (int r = device_range(call_, src, bytes)) RET(r);
     if (int r = pinned_range(call_, dst, bytes)) RET(r);  // JCuda hands pageable memory only to synchronous copies
-    enqueue(s, call_, [=] {
-        std::memcpy(dst, (const void*) (uintptr_t) src, bytes);
-        return OK;
-    });
+    queue_copy(s, call_, dst, (const void*) (uintptr_t) src, bytes);
     RET(OK);
 }
 
@@ -662,10 +661,7 @@ CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes, vo
     if (s == nullptr) RET(INVALID_HANDLE);
     if (int r = device_range(call_, src, bytes)) RET(r);
     if (int r = device_range(call_, dst, bytes)) RET(r);
-    enqueue(s, call_, [=] {
-        std::memmove((void*) (uintptr_t) dst, (const void*) (uintptr_t) src, bytes);
-        return OK;
-    });
+    queue_copy(s, call_, (void*) (uintptr_t) dst, (const void*) (uintptr_t) src, bytes);
     RET(OK);
 }
 
@@ -685,10 +681,7 @@ CUresult cuMemcpyPeerAsync(CUdeviceptr dst, Ctx* dstCtx, CUdeviceptr src, Ctx* s
         log("cuMemcpyPeerAsync: a pointer does not belong to the context named with it");
         RET(INVALID_VALUE);
     }
-    enqueue(s, call_, [=] {
-        std::memmove((void*) (uintptr_t) dst, (const void*) (uintptr_t) src, bytes);
-        return OK;
-    });
+    queue_copy(s, call_, (void*) (uintptr_t) dst, (const void*) (uintptr_t) src, bytes);
     RET(OK);
 }
 

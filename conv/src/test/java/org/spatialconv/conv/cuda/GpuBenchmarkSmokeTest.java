@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -66,13 +67,12 @@ class GpuBenchmarkSmokeTest {
         Path script = Path.of(System.getProperty("spatialconv.test.benchScripts", "../native/bench"), "compare.py")
                 .toAbsolutePath().normalize();
         Assumptions.assumeTrue(Files.isRegularFile(script), "compare.py not found at " + script);
-        Assumptions.assumeTrue(python3Runs(), "python3 is not on the PATH");
+        Assumptions.assumeTrue(python3Runs(), "python3 (with its json module) is not on the PATH");
         // The peer script cannot run without a CUDA-enabled PyTorch; at least it must compile.
         Path peerScript = script.resolveSibling("cudnn_peer.py");
-        Process c = new ProcessBuilder("python3", "-c", "import ast, sys; [ast.parse(open(f).read(), f) for f in sys.argv[1:]]",
-                script.toString(), peerScript.toString()).redirectErrorStream(true).start();
-        String compiled = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(c.waitFor(60, TimeUnit.SECONDS) && c.exitValue() == 0, compiled);
+        Result parsed = python("-c", "import ast, sys; [ast.parse(open(f).read(), f) for f in sys.argv[1:]]",
+                script.toString(), peerScript.toString());
+        assertEquals(0, parsed.status, parsed.out);
         Path ours = dir.resolve("spatialconv.json");
         GpuBenchmark.main(new String[] {"--shape", "1,3,9,10,4,3", "--pack", "1,2,6,7", "--iterations", "2",
             "--warmup", "1", "--json", ours.toString()});
@@ -80,11 +80,11 @@ class GpuBenchmarkSmokeTest {
         double[] gflops = {GpuTests.jsonNumbers(s, "fwd_gflops").get(0), GpuTests.jsonNumbers(s, "bwd_data_gflops").get(0),
             GpuTests.jsonNumbers(s, "bwd_filter_gflops").get(0)};
         // A peer 4x faster: every pass misses the 0.5 bar, and the script says so in its exit status.
-        Result slow = compare(script, ours, peer(dir.resolve("fast-peer.json"), gflops, 4));
+        Result slow = python(script.toString(), ours.toString(), peer(dir.resolve("fast-peer.json"), gflops, 4).toString());
         assertEquals(1, slow.status, slow.out);
         assertEquals(3, count(slow.out, "| 0.25 | FAIL |"), slow.out);
         // A peer half as fast: every pass meets it.
-        Result fast = compare(script, ours, peer(dir.resolve("slow-peer.json"), gflops, 0.5));
+        Result fast = python(script.toString(), ours.toString(), peer(dir.resolve("slow-peer.json"), gflops, 0.5).toString());
         assertEquals(0, fast.status, fast.out);
         assertEquals(3, count(fast.out, "| 2.00 | pass |"), fast.out);
         assertTrue(fast.out.contains("| 1,3,9,10 / 4 / 3 | fwd |"), fast.out);
@@ -106,19 +106,19 @@ class GpuBenchmarkSmokeTest {
         return file;
     }
 
-    private static Result compare(Path script, Path ours, Path peer) throws Exception {
-        Process p = new ProcessBuilder("python3", script.toString(), ours.toString(), peer.toString())
-                .redirectErrorStream(true).start();
+    /** Runs python3 with {@code args}: its exit status and output (stdout and stderr). */
+    private static Result python(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("python3"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "compare.py did not finish");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "python3 did not finish: " + cmd);
         return new Result(p.exitValue(), out);
     }
 
     private static boolean python3Runs() {
         try {
-            Process p = new ProcessBuilder("python3", "-c", "import json").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+            return python("-c", "import json").status == 0;
         } catch (IOException | InterruptedException e) {
             return false;
         }

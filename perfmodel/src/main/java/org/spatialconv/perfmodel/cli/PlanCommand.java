@@ -14,6 +14,7 @@ import org.spatialconv.perfmodel.net.NetworkSpec;
 import org.spatialconv.perfmodel.net.TensorShape;
 import org.spatialconv.perfmodel.search.Plan;
 import org.spatialconv.perfmodel.search.Planner;
+import org.spatialconv.perfmodel.search.SingleGridPlan;
 import org.spatialconv.perfmodel.search.StrongScaling;
 import org.spatialconv.perfmodel.zoo.ModelZoo;
 import picocli.CommandLine.Command;
@@ -97,7 +98,7 @@ public final class PlanCommand extends CliCommand {
                 s.machine().name(), s.machine().measured() ? "calibrated" : "built-in numbers, not measured here");
         PlanReport.summary(out(), plan, baseline, baseline.fits() ? null : String.format(
                 "needs %.2f GiB per rank", baseline.memoryBytesPerRank() / (1024.0 * 1024 * 1024)));
-        List<PlanReport.Single> singles = PlanReport.singleGridPlans(m);
+        List<SingleGridPlan> singles = r.singleGridPlans();
         PlanReport.why(out(), plan, singles, s.input().n(), 5);
         out().printf("search: %d layers x %d grids in %.0f ms%n", plan.layers().size(), m.grids().size(),
                 searchMs);

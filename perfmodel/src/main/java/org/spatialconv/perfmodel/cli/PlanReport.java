@@ -5,17 +5,15 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.spatialconv.perfmodel.cost.CostModel;
 import org.spatialconv.perfmodel.cost.Grid;
 import org.spatialconv.perfmodel.net.TensorShape;
 import org.spatialconv.perfmodel.search.LayerPlan;
 import org.spatialconv.perfmodel.search.Plan;
+import org.spatialconv.perfmodel.search.SingleGridPlan;
 import org.spatialconv.perfmodel.search.StrongScaling;
 
 /** Formats a plan as the {@code plan} verb's table and as its JSON document. */
@@ -70,25 +68,6 @@ final class PlanReport {
         }
     }
 
-    /** The plan with {@code grid} for every layer that can take it (the others fall back: {@link Plan#uniform}). */
-    record Single(Grid grid, Plan plan) {
-        /** Layers on a fallback grid because they cannot take {@code grid}. */
-        long fallbacks() {
-            return plan.layers().stream().filter(l -> !l.cost().grid().equals(grid)).count();
-        }
-    }
-
-    /** Every single-grid plan of {@code m}: the fitting ones fastest first, then the rest. */
-    static List<Single> singleGridPlans(CostModel m) {
-        List<Single> all = new ArrayList<>();
-        for (Grid g : m.grids()) {
-            all.add(new Single(g, Plan.uniform(m, g)));
-        }
-        all.sort(Comparator.comparing((Single x) -> !x.plan().fits())
-                .thenComparingDouble(x -> x.plan().iterationSeconds()));
-        return all;
-    }
-
     /** How many layers of {@code plan} run on each grid, most used first. */
     static Map<Grid, Integer> gridUse(Plan plan) {
         Map<Grid, Integer> use = new LinkedHashMap<>();
@@ -114,14 +93,14 @@ final class PlanReport {
      * Why this plan: one line against the single-grid plans (the planner also searched per-layer mixes), then the
      * {@code shown} fastest single-grid plans that fit, the sample-parallel one among them, and how many do not fit.
      */
-    static void why(PrintWriter out, Plan plan, List<Single> singles, int batch, int shown) {
+    static void why(PrintWriter out, Plan plan, List<SingleGridPlan> singles, int batch, int shown) {
         out.println(whyLine(plan, singles));
-        List<Single> fitting = singles.stream().filter(x -> x.plan().fits()).toList();
+        List<SingleGridPlan> fitting = singles.stream().filter(x -> x.plan().fits()).toList();
         out.printf(Locale.ROOT, "single-grid plans, fastest first:%n  %-10s %12s %9s %12s %12s %9s%n", "grid",
                 "iteration ms", "vs plan", "compute ms", "comm ms", "GiB/rank");
         int ranks = plan.ranks();
         for (int i = 0; i < fitting.size(); i++) {
-            Single x = fitting.get(i);
+            SingleGridPlan x = fitting.get(i);
             boolean samples = x.grid().equals(Grid.samples(ranks));
             if (i >= shown && !samples) {
                 continue;
@@ -143,11 +122,11 @@ final class PlanReport {
      * One line on why {@code plan}: the single-grid plan it is (the next best and its margin, or a tie), or the
      * grids of its per-layer mix, the fastest single-grid plan it beats and what its shuffles cost.
      */
-    static String whyLine(Plan plan, List<Single> singles) {
-        List<Single> fitting = singles.stream().filter(x -> x.plan().fits()).toList();
-        Single same = fitting.stream().filter(x -> sameGrids(x.plan(), plan)).findFirst().orElse(null);
+    static String whyLine(Plan plan, List<SingleGridPlan> singles) {
+        List<SingleGridPlan> fitting = singles.stream().filter(x -> x.plan().fits()).toList();
+        SingleGridPlan same = fitting.stream().filter(x -> sameGrids(x.plan(), plan)).findFirst().orElse(null);
         if (same != null) {
-            Single next = fitting.stream().filter(x -> x != same && !sameGrids(x.plan(), plan)).findFirst()
+            SingleGridPlan next = fitting.stream().filter(x -> x != same && !sameGrids(x.plan(), plan)).findFirst()
                     .orElse(null);
             return String.format(Locale.ROOT, "why %s: the fastest of the %d single-grid plans that fit%s%s, and no "
                     + "per-layer mix is faster", same.grid(), fitting.size(), same.fallbacks() == 0 ? ""
@@ -156,7 +135,7 @@ final class PlanReport {
         }
         StringBuilder mix = new StringBuilder();
         gridUse(plan).forEach((g, k) -> mix.append(mix.length() > 0 ? ", " : "").append(g).append(" x").append(k));
-        Single best = fitting.isEmpty() ? null : fitting.get(0);
+        SingleGridPlan best = fitting.isEmpty() ? null : fitting.get(0);
         double shuffles = plan.layers().stream().mapToDouble(LayerPlan::shuffleIn).sum();
         return String.format(Locale.ROOT, "why a per-layer plan: its grids (%s layers) %s; the shuffles between them "
                 + "cost %.3f ms", mix, best == null ? "fit where no single grid does"
@@ -165,7 +144,7 @@ final class PlanReport {
     }
 
     /** "; the next, G, is +x% (t ms)", or a tie within 0.05 %. */
-    private static String nextBest(Single next, Plan plan) {
+    private static String nextBest(SingleGridPlan next, Plan plan) {
         Grid g = next.grid();
         double d = pct(next.plan(), plan);
         double ms = next.plan().iterationSeconds() * 1e3;
@@ -180,7 +159,7 @@ final class PlanReport {
 
     /** The JSON document of {@code --json}. */
     static ObjectNode json(String model, String machine, int ranks, TensorShape input, Plan plan, Plan baseline,
-            List<Single> singles, List<StrongScaling.Point> scaling) {
+            List<SingleGridPlan> singles, List<StrongScaling.Point> scaling) {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("model", model);
         root.put("machine", machine);
@@ -208,7 +187,7 @@ final class PlanReport {
         root.put("memory_bytes_per_rank", plan.memoryBytesPerRank());
         root.put("memory_budget_bytes", plan.memoryBudget());
         ArrayNode alt = root.putArray("single_grid_plans");
-        for (Single x : singles) {
+        for (SingleGridPlan x : singles) {
             ObjectNode o = alt.addObject();
             o.put("grid", x.grid().toString());
             o.put("predicted_ms", x.plan().iterationSeconds() * 1e3);

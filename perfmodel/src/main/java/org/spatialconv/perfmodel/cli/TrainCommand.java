@@ -190,7 +190,7 @@ public final class TrainCommand extends CliCommand {
         for (int s = 0; s < steps; s++) {
             out.printf(Locale.ROOT, "step %d loss %.6g (%.3f s)%n", s + 1, r.loss()[s], r.stepSeconds()[s]);
         }
-        double samplesPerS = samplesPerSecond(batch, r.stepSeconds(), untimed);
+        double samplesPerS = TrainResult.samplesPerSecond(batch, r.stepSeconds(), untimed);
         out.printf(Locale.ROOT, "throughput: %.4g samples/s (steps %s)%n", samplesPerS,
                 untimed + 1 < steps ? (untimed + 1) + ".." + steps : String.valueOf(steps));
         out.printf(Locale.ROOT, "peak heap per rank: %.1f MiB (%s)%n", r.peakBytesPerRank() / 1048576.0,
@@ -250,7 +250,7 @@ public final class TrainCommand extends CliCommand {
         if (!r.fits()) {
             throw new UserException("the planner found no plan that fits: " + r.reason());
         }
-        plannedWhy = PlanReport.whyLine(r.plan(), PlanReport.singleGridPlans(m));
+        plannedWhy = PlanReport.whyLine(r.plan(), r.singleGridPlans());
         for (LayerPlan lp : r.plan().layers()) {
             Grid g = lp.cost().grid();
             layerGrids.put(lp.name(), new int[] {g.n(), g.h(), g.w()});
@@ -304,14 +304,5 @@ public final class TrainCommand extends CliCommand {
         if (v < 1) {
             throw new UserException(option + " must be >= 1, got " + v);
         }
-    }
-
-    /** {@code batch} over the mean time of the steps after the first {@code untimed}. */
-    static double samplesPerSecond(int batch, double[] stepSeconds, int untimed) {
-        double sum = 0;
-        for (int i = untimed; i < stepSeconds.length; i++) {
-            sum += stepSeconds[i];
-        }
-        return batch / (sum / (stepSeconds.length - untimed));
     }
 }

@@ -35,13 +35,8 @@ public final class AutoStrategy {
             CostOptions options) {
         CostModel m = new CostModel(net, input, machine, ranks, options);
         Planner.Result r = Planner.plan(m);
-        Plan best = null;
-        for (Grid g : m.grids()) {
-            Plan u = Plan.uniform(m, g);
-            if (g.n() <= input.n() && u.fits() && (best == null || u.iterationSeconds() < best.iterationSeconds())) {
-                best = u;
-            }
-        }
+        Plan best = r.singleGridPlans().stream().filter(x -> x.grid().n() <= input.n() && x.plan().fits())
+                .map(SingleGridPlan::plan).findFirst().orElse(null);
         if (!r.fits() || best == null) {
             throw new IllegalArgumentException(net.name() + " at " + input + " on " + ranks + " ranks: "
                     + (r.fits() ? "no single grid fits" : r.reason()));

@@ -1,5 +1,7 @@
 package org.spatialconv.perfmodel.search;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.spatialconv.perfmodel.cost.CostModel;
 import org.spatialconv.perfmodel.cost.Grid;
@@ -21,8 +23,13 @@ public final class Planner {
     private Planner() {
     }
 
-    /** Search result: the best plan found (or the smallest-memory one when nothing fits). */
-    public record Result(Plan plan, boolean fits, String reason) {
+    /**
+     * Search result: the best plan found (or the smallest-memory one when nothing fits).
+     *
+     * @param singleGridPlans every grid's {@link SingleGridPlan}, those that fit fastest first, then the rest (the
+     *                        per-layer plan was weighed against them); empty when nothing fits
+     */
+    public record Result(Plan plan, boolean fits, String reason, List<SingleGridPlan> singleGridPlans) {
     }
 
     /**
@@ -40,7 +47,8 @@ public final class Planner {
         }
         Plan fastest = solve(m, 0);
         if (fastest.fits()) {
-            return new Result(bestOf(m, fastest), true, null);
+            List<SingleGridPlan> singles = singleGridPlans(m);
+            return new Result(bestOf(fastest, singles), true, null, singles);
         }
         double scale = fastest.objective() / Math.max(1, fastest.memoryBytesPerRank());
         double lambda = scale;
@@ -66,7 +74,7 @@ public final class Planner {
                     + " GiB); largest layer '%s' keeps %.2f GiB at grid %s", smallest.memoryBytesPerRank() / gib,
                     smallest.memoryBudget() / gib, (smallest.memoryBytesPerRank() - smallest.memoryBudget()) / gib,
                     big.name(), (big.cost().keptBytes() + big.cost().transientBytes()) / gib, big.cost().grid());
-            return new Result(smallest, false, reason);
+            return new Result(smallest, false, reason, List.of());
         }
         double hi = lambda;
         for (int i = 0; i < BISECTIONS; i++) {
@@ -81,23 +89,30 @@ public final class Planner {
                 lo = mid;
             }
         }
-        return new Result(bestOf(m, feasible), true, null);
+        List<SingleGridPlan> singles = singleGridPlans(m);
+        return new Result(bestOf(feasible, singles), true, null, singles);
     }
 
     /**
      * The DP minimises the additive objective; the exposed gradient allreduce is evaluated afterwards, so a
-     * uniform plan can still win on iteration time. Returns the fastest fitting plan among {@code found} and every
-     * uniform grid.
+     * uniform plan can still win on iteration time. Returns the faster of {@code found} and the fastest single-grid
+     * plan that fits ({@code singles} as {@link #singleGridPlans} orders them).
      */
-    private static Plan bestOf(CostModel m, Plan found) {
-        Plan best = found;
+    private static Plan bestOf(Plan found, List<SingleGridPlan> singles) {
+        SingleGridPlan first = singles.isEmpty() ? null : singles.get(0);
+        return first != null && first.plan().fits() && first.plan().iterationSeconds() < found.iterationSeconds()
+                ? first.plan() : found;
+    }
+
+    /** Every grid's single-grid plan: those that fit fastest first (ties in grid order), then the rest. */
+    public static List<SingleGridPlan> singleGridPlans(CostModel m) {
+        List<SingleGridPlan> all = new ArrayList<>();
         for (Grid g : m.grids()) {
-            Plan u = Plan.uniform(m, g);
-            if (u.fits() && u.iterationSeconds() < best.iterationSeconds()) {
-                best = u;
-            }
+            all.add(new SingleGridPlan(g, Plan.uniform(m, g)));
         }
-        return best;
+        all.sort(Comparator.comparing((SingleGridPlan x) -> !x.plan().fits())
+                .thenComparingDouble(x -> x.plan().iterationSeconds()));
+        return all;
     }
 
     /** The exact minimiser of {@code Σ (time + λ·(kept + scratch bytes)) + Σ shuffles}, evaluated. */

@@ -29,6 +29,15 @@ import org.spatialconv.conv.Tensor;
 public record TrainResult(double[] loss, double[] stepSeconds, double samplesPerS, long peakBytesPerRank,
         List<Tensor> parameters, Map<String, double[]> layerSeconds, Map<String, double[]> layerMeanSeconds,
         Map<String, double[]> layerCriticalSeconds, Timeline timeline) {
+    /** {@code batch} over the mean time of the steps after the first {@code untimed} (warm-up) ones. */
+    public static double samplesPerSecond(int batch, double[] stepSeconds, int untimed) {
+        double sum = 0;
+        for (int i = untimed; i < stepSeconds.length; i++) {
+            sum += stepSeconds[i];
+        }
+        return batch / (sum / (stepSeconds.length - untimed));
+    }
+
     /** A result without per-layer times. */
     public TrainResult(double[] loss, double[] stepSeconds, double samplesPerS, long peakBytesPerRank,
             List<Tensor> parameters) {

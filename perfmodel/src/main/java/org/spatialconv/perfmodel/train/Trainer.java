@@ -137,12 +137,6 @@ public final class Trainer {
         } else {
             perRank = peak / ex.size();
         }
-        double total = 0;
-        int counted = 0;
-        for (int s = cfg.steps() > 1 ? 1 : 0; s < cfg.steps(); s++) {
-            total += seconds[s];
-            counted++;
-        }
         java.util.Map<String, double[]> layerSeconds = new java.util.LinkedHashMap<>();
         java.util.Map<String, double[]> layerMeans = new java.util.LinkedHashMap<>();
         int nl = names.size();
@@ -172,7 +166,8 @@ public final class Trainer {
         for (int i = nl - 2; i >= 0; i--) {
             events.add(names.get(i) + ".bwd");
         }
-        return new TrainResult(losses, seconds, cfg.batch() / (total / counted), perRank, ps, layerSeconds,
+        return new TrainResult(losses, seconds,
+                TrainResult.samplesPerSecond(cfg.batch(), seconds, cfg.steps() > 1 ? 1 : 0), perRank, ps, layerSeconds,
                 layerMeans, layerCritical, new TrainResult.Timeline(events, cfg.steps(), ex.size(), timeline));
     }
 

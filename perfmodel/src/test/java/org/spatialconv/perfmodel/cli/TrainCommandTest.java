@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.spatialconv.perfmodel.train.TrainResult;
 import picocli.CommandLine;
 
 /** {@code spatialconv train}: a small run with --json, and one clear error line for each bad input. */
@@ -64,9 +65,9 @@ class TrainCommandTest {
 
     @Test
     void warmupChoosesTheStepsOfTheThroughput() {
-        assertEquals(2.0, TrainCommand.samplesPerSecond(2, new double[] {9, 5, 1}, 2), 1e-12);
-        assertEquals(2 / 3.0, TrainCommand.samplesPerSecond(2, new double[] {9, 5, 1}, 1), 1e-12);
-        assertEquals(2 / 5.0, TrainCommand.samplesPerSecond(2, new double[] {9, 5, 1}, 0), 1e-12);
+        assertEquals(2.0, TrainResult.samplesPerSecond(2, new double[] {9, 5, 1}, 2), 1e-12);
+        assertEquals(2 / 3.0, TrainResult.samplesPerSecond(2, new double[] {9, 5, 1}, 1), 1e-12);
+        assertEquals(2 / 5.0, TrainResult.samplesPerSecond(2, new double[] {9, 5, 1}, 0), 1e-12);
         for (String w : new String[] {"3", "-1"}) {
             Run r = run("train", "--model", "unet", "--sample", "32x32", "--batch", "2", "--ranks", "1", "--steps", "3",
                     "--warmup", w);
