@@ -26,7 +26,30 @@
 // broadcasts) does 16 FMAs per 5 loads for layers with <= 16 filters; the smaller tiles serve few pixels.
 #include "common.cuh"
 
-template <int BM, int BN, int NT, int TY, bool BWD>
+// Offset in the source plane (x forward, dy backward-data) that tap rs = (r, s) reads for the pixel (pa, pc) (output
+// position forward, input position backward-data), or -1 where it reads padding or the pixel is not valid.
+template <bool BWD>
+__device__ __forceinline__ int64_t conv_tap(const ConvParams& p, bool pvalid, int pa, int pc, int srcH, int srcW,
+                                            int rs) {
+    const int kr = rs / p.s;
+    const int ks = rs - kr * p.s;
+    int sa, sc;
+    bool ok;
+    if (!BWD) {
+        sa = pa * p.sh - p.ph + kr * p.dh;
+        sc = pc * p.sw - p.pw + ks * p.dw;
+        ok = pvalid && sa >= 0 && sa < srcH && sc >= 0 && sc < srcW;
+    } else {
+        const int ta = pa + p.ph - kr * p.dh;
+        const int tc = pc + p.pw - ks * p.dw;
+        sa = ta / p.sh;
+        sc = tc / p.sw;
+        ok = pvalid && ta >= 0 && tc >= 0 && sa * p.sh == ta && sc * p.sw == tc && sa < srcH && sc < srcW;
+    }
+    return ok ? (int64_t) sa * srcW + sc : -1;
+}
+
+template <int BM, int BN, int NT, int TY, bool BWD, bool PIPE>
 __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const float* SC_RESTRICT wt,
                                           const float* SC_RESTRICT bias, float* SC_RESTRICT dst, const ConvParams& p) {
     constexpr int TX = NT / TY;
@@ -39,8 +62,9 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
     constexpr int B_LOADS = CONV_BK * BN / NT;
     constexpr int A_STEP = NT / BM;
     constexpr int B_STEP = NT / BN;
-    __shared__ __align__(16) float As[CONV_BK][BM];
-    __shared__ float Bs[CONV_BK][BN];
+    constexpr int STAGES = PIPE ? 2 : 1;
+    __shared__ __align__(16) float As[STAGES][CONV_BK][BM];
+    __shared__ float Bs[STAGES][CONV_BK][BN];
 
     const int tid = threadIdx.x;
     const int tx = tid % TX;
@@ -75,79 +99,111 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
         }
     }
 
+    // The reduction walks T = RS x chunks tiles of CONV_BK: tap (r, s) outer, channel chunk inner. The loader's
+    // position (lrs, lc0) and the source offset of its tap (loff, -1 for padding) move one tile per fetch.
     const int RS = p.r * p.s;
-    for (int rs = 0; rs < RS; rs++) {
-        const int kr = rs / p.s;
-        const int ks = rs - kr * p.s;
-        // Source position of this thread's pixel for tap (kr, ks), or invalid.
-        int sa, sc;
-        bool sval;
-        if (!BWD) {
-            sa = pa * p.sh - p.ph + kr * p.dh;
-            sc = pc * p.sw - p.pw + ks * p.dw;
-            sval = pvalid && sa >= 0 && sa < srcH && sc >= 0 && sc < srcW;
-        } else {
-            const int ta = pa + p.ph - kr * p.dh;
-            const int tc = pc + p.pw - ks * p.dw;
-            sa = ta / p.sh;
-            sc = tc / p.sw;
-            sval = pvalid && ta >= 0 && tc >= 0 && sa * p.sh == ta && sc * p.sw == tc && sa < srcH && sc < srcW;
+    const int T = RS * ((RC + CONV_BK - 1) / CONV_BK);
+    int lrs = 0;
+    int lc0 = 0;
+    int64_t loff = conv_tap<BWD>(p, pvalid, pa, pc, srcH, srcW, 0);
+    float ra[A_LOADS];
+    float rb[B_LOADS];
+    // Global memory to registers: the loader's tile, then the loader moves on.
+    auto fetch = [&]() {
+#pragma unroll
+        for (int l = 0; l < B_LOADS; l++) {
+            const int ch = lc0 + tid / BN + B_STEP * l;
+            rb[l] = (loff >= 0 && ch < RC) ? srcImg[loff + (int64_t) ch * srcPlane] : 0.0f;
         }
-        const float* srcPix = srcImg + (sval ? (int64_t) sa * srcW + sc : 0);
-
-        for (int c0 = 0; c0 < RC; c0 += CONV_BK) {
 #pragma unroll
-            for (int l = 0; l < B_LOADS; l++) {
-                const int kk = tid / BN + B_STEP * l;
-                const int ch = c0 + kk;
-                Bs[kk][tid % BN] = (sval && ch < RC) ? srcPix[(int64_t) ch * srcPlane] : 0.0f;
+        for (int l = 0; l < A_LOADS; l++) {
+            const int m = m0 + tid % BM;
+            const int ch = lc0 + tid / BM + A_STEP * l;
+            float v = 0.0f;
+            if (m < M && ch < RC) {
+                // fwd: w[g*kg + m][ch][kr][ks]; bwd: w[g*kg + ch][m][kr][ks]
+                const int64_t wi = BWD ? ((int64_t) (g * p.kg + ch) * p.cg + m) * RS + lrs
+                                       : ((int64_t) (g * p.kg + m) * p.cg + ch) * RS + lrs;
+                v = wt[wi];
             }
-#pragma unroll
-            for (int l = 0; l < A_LOADS; l++) {
-                const int kk = tid / BM + A_STEP * l;
-                const int m = m0 + tid % BM;
-                const int ch = c0 + kk;
-                float v = 0.0f;
-                if (m < M && ch < RC) {
-                    // fwd: w[g*kg + m][ch][kr][ks]; bwd: w[g*kg + ch][m][kr][ks]
-                    const int64_t wi = BWD ? ((int64_t) (g * p.kg + ch) * p.cg + m) * RS + rs
-                                           : ((int64_t) (g * p.kg + m) * p.cg + ch) * RS + rs;
-                    v = wt[wi];
-                }
-                As[kk][tid % BM] = v;
+            ra[l] = v;
+        }
+        lc0 += CONV_BK;
+        if (lc0 >= RC) {
+            lc0 = 0;
+            if (++lrs < RS) {
+                loff = conv_tap<BWD>(p, pvalid, pa, pc, srcH, srcW, lrs);
             }
-            __syncthreads();
+        }
+    };
+    // Registers to shared-memory stage s.
+    auto stash = [&](int s) {
 #pragma unroll
-            for (int kk = 0; kk < CONV_BK; kk++) {
-                float a[TM];
-                float b[TN];
-                if constexpr (VEC_A) {
+        for (int l = 0; l < B_LOADS; l++) {
+            Bs[s][tid / BN + B_STEP * l][tid % BN] = rb[l];
+        }
 #pragma unroll
-                    for (int i = 0; i < TM; i += 4) {
-                        const float4 v = *reinterpret_cast<const float4*>(&As[kk][i]);
-                        a[i] = v.x;
-                        a[i + 1] = v.y;
-                        a[i + 2] = v.z;
-                        a[i + 3] = v.w;
-                    }
-                } else {
+        for (int l = 0; l < A_LOADS; l++) {
+            As[s][tid / BM + A_STEP * l][tid % BM] = ra[l];
+        }
+    };
+    // The register-tile product of shared-memory stage s.
+    auto compute = [&](int s) {
 #pragma unroll
-                    for (int i = 0; i < TM; i++) {
-                        a[i] = As[kk][ty + TY * i];
-                    }
+        for (int kk = 0; kk < CONV_BK; kk++) {
+            float a[TM];
+            float b[TN];
+            if constexpr (VEC_A) {
+#pragma unroll
+                for (int i = 0; i < TM; i += 4) {
+                    const float4 v = *reinterpret_cast<const float4*>(&As[s][kk][i]);
+                    a[i] = v.x;
+                    a[i + 1] = v.y;
+                    a[i + 2] = v.z;
+                    a[i + 3] = v.w;
                 }
-#pragma unroll
-                for (int j = 0; j < TN; j++) {
-                    b[j] = Bs[kk][tx + TX * j];
-                }
+            } else {
 #pragma unroll
                 for (int i = 0; i < TM; i++) {
-#pragma unroll
-                    for (int j = 0; j < TN; j++) {
-                        acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
-                    }
+                    a[i] = As[s][kk][ty + TY * i];
                 }
             }
+#pragma unroll
+            for (int j = 0; j < TN; j++) {
+                b[j] = Bs[s][kk][tx + TX * j];
+            }
+#pragma unroll
+            for (int i = 0; i < TM; i++) {
+#pragma unroll
+                for (int j = 0; j < TN; j++) {
+                    acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+                }
+            }
+        }
+    };
+    if constexpr (PIPE) {
+        // Two stages: the global loads of tile t + 1 are in flight while tile t is multiplied, and one barrier per
+        // tile suffices (stage t & 1 is rewritten only after every thread passed the barrier that ended its use).
+        fetch();
+        stash(0);
+        __syncthreads();
+        for (int t = 0; t < T; t++) {
+            const bool more = t + 1 < T;
+            if (more) {
+                fetch();
+            }
+            compute(t & 1);
+            if (more) {
+                stash((t + 1) & 1);
+            }
+            __syncthreads();
+        }
+    } else {
+        for (int t = 0; t < T; t++) {
+            fetch();
+            stash(0);
+            __syncthreads();
+            compute(0);
             __syncthreads();
         }
     }
@@ -178,22 +234,31 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
     }
 }
 
-// The tile shapes (rows x columns, threads): the host picks by M (filters per group forward, channels per group
-// backward-data) and by the number of pixels, so layers with few filters do not waste most of a tile and large
-// layers get the 8x8 register tiles.
-#define SC_CONV_INSTANCES(SUFFIX, BM, BN, NT, TY)                                                                  \
+// The tile shapes: name, BM (rows), BN (pixels), NT (threads), TY (thread rows). The host picks by M (filters per
+// group forward, channels per group backward-data) and by the number of pixels, or measures them all (ConvLaunch /
+// CudaConv in conv/, which mirror this table), so layers with few filters do not waste most of a tile and large
+// layers get the 8x8 register tiles. Each tile comes plain (one shared-memory stage, load / barrier / multiply /
+// barrier) and as _pipe (two stages, the next tile's loads overlapping the multiply). Every variant adds the same
+// products in the same order, so all give bit-identical results.
+#define SC_CONV_TILES(X)                                                                                           \
+    X(m64, 64, 64, 256, 16)                                                                                        \
+    X(m32, 32, 128, 256, 16)                                                                                       \
+    X(m16, 16, 128, 256, 16)                                                                                       \
+    X(m128n128, 128, 128, 256, 16)                                                                                 \
+    X(m64n128, 64, 128, 128, 8)                                                                                    \
+    X(m16n256, 16, 256, 256, 1)
+
+#define SC_CONV_VARIANT(SUFFIX, BM, BN, NT, TY, PIPE)                                                              \
     extern "C" __global__ void __launch_bounds__(NT)                                                              \
     sc_conv_fwd_##SUFFIX(const float* x, const float* w, const float* bias, float* y, ConvParams p) {              \
-        conv_gemm<BM, BN, NT, TY, false>(x, w, bias, y, p);                                                            \
+        conv_gemm<BM, BN, NT, TY, false, PIPE>(x, w, bias, y, p);                                                  \
     }                                                                                                              \
     extern "C" __global__ void __launch_bounds__(NT)                                                              \
     sc_conv_bwd_data_##SUFFIX(const float* dy, const float* w, float* dx, ConvParams p) {                          \
-        conv_gemm<BM, BN, NT, TY, true>(dy, w, nullptr, dx, p);                                                        \
+        conv_gemm<BM, BN, NT, TY, true, PIPE>(dy, w, nullptr, dx, p);                                              \
     }
+#define SC_CONV_INSTANCES(NAME, BM, BN, NT, TY)                                                                    \
+    SC_CONV_VARIANT(NAME, BM, BN, NT, TY, false)                                                                   \
+    SC_CONV_VARIANT(NAME##_pipe, BM, BN, NT, TY, true)
 
-SC_CONV_INSTANCES(m64, 64, 64, 256, 16)
-SC_CONV_INSTANCES(m32, 32, 128, 256, 16)
-SC_CONV_INSTANCES(m16, 16, 128, 256, 16)
-SC_CONV_INSTANCES(m128n128, 128, 128, 256, 16)
-SC_CONV_INSTANCES(m64n128, 64, 128, 128, 8)
-SC_CONV_INSTANCES(m16n256, 16, 256, 256, 1)
+SC_CONV_TILES(SC_CONV_INSTANCES)

@@ -14,15 +14,16 @@
 // conv.cu: rows ty + 16*i, columns tx + 16*jj.
 #include "common.cuh"
 
-template <int BM, int BN>
+template <int BM, int BN, bool PIPE>
 __device__ __forceinline__ void conv_filter_gemm(const float* SC_RESTRICT x, const float* SC_RESTRICT dy,
                                                  float* SC_RESTRICT ws, const ConvParams& p, int splits) {
     constexpr int TM = BM / 16;
     constexpr int TN = BN / 16;
     constexpr int A_LOADS = CONV_BK * BM / CONV_THREADS;  // rows m = tid / 16 + 16*l
     constexpr int B_LOADS = CONV_BK * BN / CONV_THREADS;  // columns q = tid / 16 + 16*l
-    __shared__ float As[CONV_BK][BM];
-    __shared__ float Bs[CONV_BK][BN];
+    constexpr int STAGES = PIPE ? 2 : 1;
+    __shared__ float As[STAGES][CONV_BK][BM];
+    __shared__ float Bs[STAGES][CONV_BK][BN];
 
     const int tid = threadIdx.x;
     const int tx = tid % 16;
@@ -66,7 +67,10 @@ __device__ __forceinline__ void conv_filter_gemm(const float* SC_RESTRICT x, con
     const int tBegin = z * p.split_tiles;
     const int tEnd = min(tBegin + p.split_tiles, (P + CONV_BK - 1) / CONV_BK);
     const int kk = tid % 16;
-    for (int t = tBegin; t < tEnd; t++) {
+    float ra[A_LOADS];
+    float rb[B_LOADS];
+    // Global memory to registers: this thread's pixel kk of reduction tile t.
+    auto fetch = [&](int t) {
         const int pp = t * CONV_BK + kk;
         const bool pv = pp < P;
         const int n = pv ? pp / plane : 0;
@@ -76,8 +80,7 @@ __device__ __forceinline__ void conv_filter_gemm(const float* SC_RESTRICT x, con
 #pragma unroll
         for (int l = 0; l < A_LOADS; l++) {
             const int m = m0 + tid / 16 + 16 * l;
-            As[kk][tid / 16 + 16 * l] = (pv && m < p.kg)
-                    ? dy[((int64_t) n * p.k + g * p.kg + m) * yPlane + (int64_t) oh * p.ow + ow] : 0.0f;
+            ra[l] = (pv && m < p.kg) ? dy[((int64_t) n * p.k + g * p.kg + m) * yPlane + (int64_t) oh * p.ow + ow] : 0.0f;
         }
         const float* xImg = x + (int64_t) n * p.c * xPlane;
         const int ih0 = oh * p.sh;
@@ -87,20 +90,33 @@ __device__ __forceinline__ void conv_filter_gemm(const float* SC_RESTRICT x, con
             const int ih = ih0 + qR[l];
             const int iw = iw0 + qS[l];
             const bool ok = pv && qVal[l] && ih >= 0 && ih < p.h && iw >= 0 && iw < p.w;
-            Bs[kk][tid / 16 + 16 * l] = ok ? xImg[qOff[l] + (int64_t) ih * p.w + iw] : 0.0f;
+            rb[l] = ok ? xImg[qOff[l] + (int64_t) ih * p.w + iw] : 0.0f;
         }
-        __syncthreads();
+    };
+    // Registers to shared-memory stage s.
+    auto stash = [&](int s) {
+#pragma unroll
+        for (int l = 0; l < A_LOADS; l++) {
+            As[s][kk][tid / 16 + 16 * l] = ra[l];
+        }
+#pragma unroll
+        for (int l = 0; l < B_LOADS; l++) {
+            Bs[s][kk][tid / 16 + 16 * l] = rb[l];
+        }
+    };
+    // The register-tile product of shared-memory stage s.
+    auto compute = [&](int s) {
 #pragma unroll
         for (int k2 = 0; k2 < CONV_BK; k2++) {
             float a[TM];
             float b[TN];
 #pragma unroll
             for (int i = 0; i < TM; i++) {
-                a[i] = As[k2][ty + 16 * i];
+                a[i] = As[s][k2][ty + 16 * i];
             }
 #pragma unroll
             for (int j = 0; j < TN; j++) {
-                b[j] = Bs[k2][tx + 16 * j];
+                b[j] = Bs[s][k2][tx + 16 * j];
             }
 #pragma unroll
             for (int i = 0; i < TM; i++) {
@@ -110,7 +126,33 @@ __device__ __forceinline__ void conv_filter_gemm(const float* SC_RESTRICT x, con
                 }
             }
         }
-        __syncthreads();
+    };
+    if constexpr (PIPE) {
+        // Two stages, as in conv.cu: tile t + 1's loads are in flight while tile t is multiplied.
+        if (tBegin < tEnd) {
+            fetch(tBegin);
+            stash(0);
+            __syncthreads();
+            for (int t = tBegin; t < tEnd; t++) {
+                const bool more = t + 1 < tEnd;
+                if (more) {
+                    fetch(t + 1);
+                }
+                compute((t - tBegin) & 1);
+                if (more) {
+                    stash((t - tBegin + 1) & 1);
+                }
+                __syncthreads();
+            }
+        }
+    } else {
+        for (int t = tBegin; t < tEnd; t++) {
+            fetch(t);
+            stash(0);
+            __syncthreads();
+            compute(0);
+            __syncthreads();
+        }
     }
 
     // WS[z] has the layout of w: ((g*kg + m) * Q + q).
@@ -131,15 +173,25 @@ __device__ __forceinline__ void conv_filter_gemm(const float* SC_RESTRICT x, con
     }
 }
 
-extern "C" __global__ void __launch_bounds__(CONV_THREADS)
-sc_conv_bwd_filter_m64(const float* x, const float* dy, float* ws, ConvParams p, int splits) {
-    conv_filter_gemm<64, 64>(x, dy, ws, p, splits);
-}
+// The backward-filter tiles: name, BM (filters), BN (columns q of a filter), all with CONV_THREADS threads in 16
+// thread rows: 64x64 (4x4 per thread), 16x128 (1x8) for <= 16 filters, 128x128 (8x8) for many filters. Each plain
+// and _pipe (two shared-memory stages); all give the same bits. ConvLaunch (conv/) mirrors this table.
+#define SC_CONV_FILTER_TILES(X)                                                                                    \
+    X(m64, 64, 64)                                                                                                 \
+    X(m16, 16, 128)                                                                                                \
+    X(m128n128, 128, 128)
 
-extern "C" __global__ void __launch_bounds__(CONV_THREADS)
-sc_conv_bwd_filter_m16(const float* x, const float* dy, float* ws, ConvParams p, int splits) {
-    conv_filter_gemm<16, 128>(x, dy, ws, p, splits);
-}
+#define SC_CONV_FILTER_INSTANCES(NAME, BM, BN)                                                                     \
+    extern "C" __global__ void __launch_bounds__(CONV_THREADS)                                                    \
+    sc_conv_bwd_filter_##NAME(const float* x, const float* dy, float* ws, ConvParams p, int splits) {              \
+        conv_filter_gemm<BM, BN, false>(x, dy, ws, p, splits);                                                     \
+    }                                                                                                              \
+    extern "C" __global__ void __launch_bounds__(CONV_THREADS)                                                    \
+    sc_conv_bwd_filter_##NAME##_pipe(const float* x, const float* dy, float* ws, ConvParams p, int splits) {       \
+        conv_filter_gemm<BM, BN, true>(x, dy, ws, p, splits);                                                      \
+    }
+
+SC_CONV_FILTER_TILES(SC_CONV_FILTER_INSTANCES)
 
 // dw[i] (+)= sum_z ws[z * count + i], z in order: one thread per weight element, grid-stride.
 extern "C" __global__ void sc_splitk_reduce(const float* SC_RESTRICT ws, float* SC_RESTRICT dw, int count, int splits,

@@ -25,20 +25,41 @@ struct KernelArgError : std::runtime_error {
 
 // Every kernel the dispatcher knows, as the fatbin names them.
 inline const std::vector<std::string>& emu_kernel_names() {
-    static const std::vector<std::string> names = {
-        "sc_conv_fwd_m64", "sc_conv_fwd_m32", "sc_conv_fwd_m16", "sc_conv_fwd_m128n128", "sc_conv_fwd_m64n128",
-        "sc_conv_fwd_m16n256", "sc_conv_bwd_data_m16n256", "sc_conv_bwd_data_m128n128",
-        "sc_conv_bwd_data_m64n128", "sc_conv_bwd_data_m64", "sc_conv_bwd_data_m32", "sc_conv_bwd_data_m16",
-        "sc_conv_bwd_filter_m64", "sc_conv_bwd_filter_m16", "sc_splitk_reduce", "sc_bias_grad", "sc_pack4",
-        "sc_unpack4", "sc_relu_fwd", "sc_relu_bwd", "sc_bias_add", "sc_bn_stats", "sc_bn_apply",
-        "sc_bn_bwd_reduce", "sc_bn_bwd_data", "sc_pool_fwd", "sc_pool_bwd", "sc_sgd_momentum", "sc_adam"};
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> v;
+#define SC_EMU_CONV_NAMES(NAME, BM, BN, NT, TY)                                                                    \
+    for (const char* pass : {"sc_conv_fwd_", "sc_conv_bwd_data_"}) {                                               \
+        v.push_back(std::string(pass) + #NAME);                                                                    \
+        v.push_back(std::string(pass) + #NAME "_pipe");                                                            \
+    }
+        SC_CONV_TILES(SC_EMU_CONV_NAMES)
+#undef SC_EMU_CONV_NAMES
+#define SC_EMU_FILTER_NAMES(NAME, BM, BN)                                                                          \
+    v.push_back("sc_conv_bwd_filter_" #NAME);                                                                      \
+    v.push_back("sc_conv_bwd_filter_" #NAME "_pipe");
+        SC_CONV_FILTER_TILES(SC_EMU_FILTER_NAMES)
+#undef SC_EMU_FILTER_NAMES
+        for (const char* n : {"sc_splitk_reduce", "sc_bias_grad",
+                              "sc_pack4", "sc_unpack4", "sc_relu_fwd", "sc_relu_bwd", "sc_bias_add", "sc_bn_stats",
+                              "sc_bn_apply", "sc_bn_bwd_reduce", "sc_bn_bwd_data", "sc_pool_fwd", "sc_pool_bwd",
+                              "sc_sgd_momentum", "sc_adam"}) {
+            v.push_back(n);
+        }
+        return v;
+    }();
     return names;
 }
 
 // The block size a kernel's thread indexing assumes (its compiled CONV_THREADS), or 0 where any size works.
 inline unsigned emu_required_block(const std::string& name) {
-    if (name.rfind("sc_conv", 0) != 0) return 0;
-    return name.find("m64n128") != std::string::npos ? 128 : 256;
+    if (name.rfind("sc_conv_bwd_filter", 0) == 0) return CONV_THREADS;
+#define SC_EMU_CONV_BLOCK(NAME, BM, BN, NT, TY)                                                                    \
+    for (const char* pass : {"sc_conv_fwd_", "sc_conv_bwd_data_"}) {                                               \
+        if (name == std::string(pass) + #NAME || name == std::string(pass) + #NAME "_pipe") return NT;             \
+    }
+    SC_CONV_TILES(SC_EMU_CONV_BLOCK)
+#undef SC_EMU_CONV_BLOCK
+    return 0;
 }
 
 // The kernel `name` on grid g and block blk with its arguments read from a; empty for an unknown name.
@@ -67,20 +88,18 @@ std::function<void()> emu_bind(const std::string& name, dim3 g, dim3 blk, A& a) 
         a.end(k);
         return [=] { emu_launch(g, blk, fn, x, dy, ws, p, splits); };
     };
-    if (name == "sc_conv_fwd_m64") return conv_fwd(sc_conv_fwd_m64);
-    if (name == "sc_conv_fwd_m32") return conv_fwd(sc_conv_fwd_m32);
-    if (name == "sc_conv_fwd_m16") return conv_fwd(sc_conv_fwd_m16);
-    if (name == "sc_conv_fwd_m128n128") return conv_fwd(sc_conv_fwd_m128n128);
-    if (name == "sc_conv_fwd_m64n128") return conv_fwd(sc_conv_fwd_m64n128);
-    if (name == "sc_conv_fwd_m16n256") return conv_fwd(sc_conv_fwd_m16n256);
-    if (name == "sc_conv_bwd_data_m16n256") return conv_bwd(sc_conv_bwd_data_m16n256);
-    if (name == "sc_conv_bwd_data_m128n128") return conv_bwd(sc_conv_bwd_data_m128n128);
-    if (name == "sc_conv_bwd_data_m64n128") return conv_bwd(sc_conv_bwd_data_m64n128);
-    if (name == "sc_conv_bwd_data_m64") return conv_bwd(sc_conv_bwd_data_m64);
-    if (name == "sc_conv_bwd_data_m32") return conv_bwd(sc_conv_bwd_data_m32);
-    if (name == "sc_conv_bwd_data_m16") return conv_bwd(sc_conv_bwd_data_m16);
-    if (name == "sc_conv_bwd_filter_m64") return conv_filter(sc_conv_bwd_filter_m64);
-    if (name == "sc_conv_bwd_filter_m16") return conv_filter(sc_conv_bwd_filter_m16);
+#define SC_EMU_CONV_BIND(NAME, BM, BN, NT, TY)                                                                     \
+    if (name == "sc_conv_fwd_" #NAME) return conv_fwd(sc_conv_fwd_##NAME);                                         \
+    if (name == "sc_conv_fwd_" #NAME "_pipe") return conv_fwd(sc_conv_fwd_##NAME##_pipe);                         \
+    if (name == "sc_conv_bwd_data_" #NAME) return conv_bwd(sc_conv_bwd_data_##NAME);                               \
+    if (name == "sc_conv_bwd_data_" #NAME "_pipe") return conv_bwd(sc_conv_bwd_data_##NAME##_pipe);
+    SC_CONV_TILES(SC_EMU_CONV_BIND)
+#undef SC_EMU_CONV_BIND
+#define SC_EMU_FILTER_BIND(NAME, BM, BN)                                                                           \
+    if (name == "sc_conv_bwd_filter_" #NAME) return conv_filter(sc_conv_bwd_filter_##NAME);                       \
+    if (name == "sc_conv_bwd_filter_" #NAME "_pipe") return conv_filter(sc_conv_bwd_filter_##NAME##_pipe);
+    SC_CONV_FILTER_TILES(SC_EMU_FILTER_BIND)
+#undef SC_EMU_FILTER_BIND
     if (name == "sc_splitk_reduce") {
         const float* ws = a.b(k);
         float* dw = a.b(k);

@@ -1,5 +1,8 @@
 package org.spatialconv.conv.cuda;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Window;
@@ -30,29 +33,38 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
     static final int BIG_TILE_PIXELS = 32768;
     private static final int MAX_GRID_YZ = 65535;
 
-    /** Forward over output window {@code win}: tile chosen by filters per group. */
+    /** Forward over output window {@code win}: the heuristic tile for its filters per group and pixels. */
     public static ConvLaunch forward(Shape x, Shape w, ConvGeometry g, Window win) {
-        Shape y = g.outputShape(x, w);
-        int kg = w.dim(0) / g.groups();
-        return gemm("sc_conv_fwd_", kg, x, y, g, win);
+        return forward(x, w, g, win, null);
     }
 
-    /** Backward-data over input window {@code win}: tile chosen by input channels per group. */
+    /** Backward-data over input window {@code win}: the heuristic tile for its channels per group and pixels. */
     public static ConvLaunch backwardData(Shape x, Shape w, ConvGeometry g, Window win) {
-        Shape y = g.outputShape(x, w);
-        return gemm("sc_conv_bwd_data_", x.c() / g.groups(), x, y, g, win);
+        return backwardData(x, w, g, win, null);
     }
 
     /**
-     * Backward-filter over dy window {@code win} on a device with {@code sms} multiprocessors: split-K over
-     * pixel tiles so that small filter counts still fill the device.
+     * Backward-filter over dy window {@code win} on a device with {@code sms} multiprocessors, the heuristic tile
+     * (m64 for more than 16 filters per group, m16 otherwise): split-K over pixel tiles so that small filter counts
+     * still fill the device.
      */
     public static ConvLaunch backwardFilter(Shape x, Shape w, ConvGeometry g, Window win, int sms) {
+        return backwardFilter(x, w, g, win, sms, null);
+    }
+
+    /**
+     * Backward-filter with the given variant ({@link #filterVariantNames()}; null: the heuristic one). The split
+     * factor, and so the workspace, depends on the tile.
+     */
+    public static ConvLaunch backwardFilter(Shape x, Shape w, ConvGeometry g, Window win, int sms, String variant) {
         Shape y = g.outputShape(x, w);
         int kg = w.dim(0) / g.groups();
-        boolean wide = kg > 16;
-        int bm = wide ? 64 : 16;
-        int bn = wide ? 64 : 128;
+        Tile t = variant == null ? tileOf(heuristicFilterTile(kg), FILTER_TILES).orElseThrow()
+                : tileOf(variant, FILTER_TILES).orElseThrow(() -> new IllegalArgumentException(
+                        "unknown backward-filter tile variant '" + variant + "' (one of "
+                                + String.join(", ", filterVariantNames()) + ")"));
+        int bm = t.rows();
+        int bn = t.columns();
         long q = (long) (x.c() / g.groups()) * g.kernel(0) * g.kernel(1);
         long pixels = (long) x.n() * win.extent(0) * win.extent(1);
         if (pixels == 0) {
@@ -69,42 +81,155 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
         p[22] = tilesPerSplit;
         int[] grid = {checkedGrid(ceilDiv(q, bn), Integer.MAX_VALUE, "x"), checkedGrid(ceilDiv(kg, bm), MAX_GRID_YZ, "y"),
             checkedGrid((long) g.groups() * splits, MAX_GRID_YZ, "z")};
-        return new ConvLaunch("sc_conv_bwd_filter_" + (wide ? "m64" : "m16"), grid, THREADS, p, splits,
+        return new ConvLaunch(FILTER_PREFIX + (variant == null ? t.name() : variant), grid, t.threads(), p, splits,
                 (long) splits * w.size());
     }
 
     /**
-     * Forward and backward-data tiles: 8x8 register tiles (128x128 with 256 threads, 64x128 with 128 threads) and
-     * the 16x256 all-rows-per-thread tile for large problems, smaller tiles where rows or pixels are few. The thresholds are a first guess pending GPU
-     * measurement.
+     * One tile shape: {@code rows} (BM) by {@code columns} (BN) per block of {@code threads}. Forward / backward-data
+     * tiles (conv.cu's {@code SC_CONV_TILES}) have filters / channels as rows and pixels as columns; backward-filter
+     * tiles (conv_filter.cu's {@code SC_CONV_FILTER_TILES}) filters as rows and the (c, r, s) of a filter as columns.
+     * Each is compiled plain and pipelined ({@link #PIPELINED} suffix: two shared-memory stages); the variants of a
+     * pass give bit-identical results (backward-filter: for the same split factor).
      */
-    private static ConvLaunch gemm(String prefix, int m, Shape x, Shape y, ConvGeometry g, Window win) {
-        long pixels = (long) x.n() * win.extent(0) * win.extent(1);
-        String tile;
-        int bm;
-        int bn;
-        int threads = THREADS;
-        if (m >= 96 && pixels >= BIG_TILE_PIXELS) {
-            tile = "m128n128";
-            bm = 128;
-            bn = 128;
-        } else if (m >= 48 && pixels >= BIG_TILE_PIXELS) {
-            tile = "m64n128";
-            bm = 64;
-            bn = 128;
-            threads = 128;
-        } else if (m <= 16 && pixels >= BIG_TILE_PIXELS) {
-            tile = "m16n256";
-            bm = 16;
-            bn = 256;
-        } else {
-            bm = m >= 48 ? 64 : m > 16 ? 32 : 16;
-            bn = bm == 64 ? 64 : 128;
-            tile = "m" + bm;
+    public record Tile(String name, int rows, int columns, int threads) {
+    }
+
+    /** The tiles, in conv.cu's order. */
+    public static final List<Tile> TILES = List.of(new Tile("m64", 64, 64, 256), new Tile("m32", 32, 128, 256),
+            new Tile("m16", 16, 128, 256), new Tile("m128n128", 128, 128, 256), new Tile("m64n128", 64, 128, 128),
+            new Tile("m16n256", 16, 256, 256));
+    /** The backward-filter tiles, in conv_filter.cu's order. */
+    public static final List<Tile> FILTER_TILES = List.of(new Tile("m64", 64, 64, 256), new Tile("m16", 16, 128, 256),
+            new Tile("m128n128", 128, 128, 256));
+    /** Kernel-name suffix of the pipelined variant of a tile. */
+    public static final String PIPELINED = "_pipe";
+    private static final String FORWARD_PREFIX = "sc_conv_fwd_";
+    private static final String BACKWARD_DATA_PREFIX = "sc_conv_bwd_data_";
+    private static final String FILTER_PREFIX = "sc_conv_bwd_filter_";
+
+    /** Every forward and backward-data kernel name, each tile plain and pipelined (the fatbin must hold them all). */
+    public static List<String> gemmKernelNames() {
+        List<String> names = new ArrayList<>();
+        for (String prefix : List.of(FORWARD_PREFIX, BACKWARD_DATA_PREFIX)) {
+            for (String v : variantNames()) {
+                names.add(prefix + v);
+            }
         }
-        int[] grid = {checkedGrid(ceilDiv(pixels, bn), Integer.MAX_VALUE, "x"), checkedGrid(ceilDiv(m, bm), MAX_GRID_YZ, "y"),
-            checkedGrid(g.groups(), MAX_GRID_YZ, "z")};
-        return new ConvLaunch(prefix + tile, grid, threads, params(x, y, g, win), 1, 0);
+        return names;
+    }
+
+    /** Every backward-filter kernel name, each tile plain and pipelined. */
+    public static List<String> filterKernelNames() {
+        return filterVariantNames().stream().map(v -> FILTER_PREFIX + v).toList();
+    }
+
+    /** The forward / backward-data variant names: every tile, plain then pipelined ({@code m64}, {@code m64_pipe}, ...). */
+    public static List<String> variantNames() {
+        return variants(TILES);
+    }
+
+    /** The backward-filter variant names. */
+    public static List<String> filterVariantNames() {
+        return variants(FILTER_TILES);
+    }
+
+    private static List<String> variants(List<Tile> tiles) {
+        List<String> v = new ArrayList<>();
+        for (Tile t : tiles) {
+            v.add(t.name());
+            v.add(t.name() + PIPELINED);
+        }
+        return v;
+    }
+
+    /** The forward / backward-data tile of variant {@code name} ({@code m128n128} or {@code m128n128_pipe}). */
+    static Optional<Tile> tileOf(String variant) {
+        return tileOf(variant, TILES);
+    }
+
+    private static Optional<Tile> tileOf(String variant, List<Tile> tiles) {
+        String base = variant.endsWith(PIPELINED) ? variant.substring(0, variant.length() - PIPELINED.length())
+                : variant;
+        return tiles.stream().filter(t -> t.name().equals(base)).findFirst();
+    }
+
+    /**
+     * Forward over output window {@code win} with the given variant, or the heuristic one where {@code variant} is
+     * null (any tile computes any problem; the choice is only about speed).
+     */
+    public static ConvLaunch forward(Shape x, Shape w, ConvGeometry g, Window win, String variant) {
+        Shape y = g.outputShape(x, w);
+        return gemm(FORWARD_PREFIX, variant, w.dim(0) / g.groups(), x, y, g, win);
+    }
+
+    /** Backward-data over input window {@code win} with the given variant (null: the heuristic one). */
+    public static ConvLaunch backwardData(Shape x, Shape w, ConvGeometry g, Window win, String variant) {
+        Shape y = g.outputShape(x, w);
+        return gemm(BACKWARD_DATA_PREFIX, variant, x.c() / g.groups(), x, y, g, win);
+    }
+
+    /**
+     * The variants worth measuring for a problem with {@code m} GEMM rows: the heuristic's first, then every tile
+     * that wastes at most half its rows (and the 16-row tiles, which always qualify), plain and pipelined.
+     */
+    public static List<String> candidateVariants(int m, long pixels) {
+        return candidates(heuristicTile(m, pixels).name(), m, TILES);
+    }
+
+    /** The backward-filter variants worth measuring for {@code kg} filters per group, the heuristic's first. */
+    public static List<String> filterCandidateVariants(int kg) {
+        return candidates(heuristicFilterTile(kg), kg, FILTER_TILES);
+    }
+
+    /** The heuristic backward-filter tile: 64x64 for more than 16 filters per group, 16x128 otherwise. */
+    private static String heuristicFilterTile(int kg) {
+        return kg > 16 ? "m64" : "m16";
+    }
+
+    private static List<String> candidates(String heuristic, int m, List<Tile> tiles) {
+        List<String> v = new ArrayList<>();
+        v.add(heuristic);
+        v.add(heuristic + PIPELINED);
+        int rows = (int) ceilDiv(m, 16) * 16;
+        for (Tile t : tiles) {
+            if (!t.name().equals(heuristic) && (t.rows() == 16 || t.rows() < 2 * rows)) {
+                v.add(t.name());
+                v.add(t.name() + PIPELINED);
+            }
+        }
+        return v;
+    }
+
+    /**
+     * The heuristic tile: 8x8 register tiles (128x128 with 256 threads, 64x128 with 128 threads) and the 16x256
+     * all-rows-per-thread tile for large problems, smaller tiles where rows or pixels are few. A first guess that
+     * {@link CudaConv} replaces by measurement on a GPU.
+     */
+    static Tile heuristicTile(int m, long pixels) {
+        String name;
+        if (m >= 96 && pixels >= BIG_TILE_PIXELS) {
+            name = "m128n128";
+        } else if (m >= 48 && pixels >= BIG_TILE_PIXELS) {
+            name = "m64n128";
+        } else if (m <= 16 && pixels >= BIG_TILE_PIXELS) {
+            name = "m16n256";
+        } else {
+            name = m >= 48 ? "m64" : m > 16 ? "m32" : "m16";
+        }
+        return tileOf(name).orElseThrow();
+    }
+
+    private static ConvLaunch gemm(String prefix, String variant, int m, Shape x, Shape y, ConvGeometry g,
+            Window win) {
+        long pixels = (long) x.n() * win.extent(0) * win.extent(1);
+        Tile t = variant == null ? heuristicTile(m, pixels) : tileOf(variant).orElseThrow(
+                () -> new IllegalArgumentException("unknown tile variant '" + variant + "' (one of "
+                        + String.join(", ", variantNames()) + ")"));
+        String name = variant == null ? t.name() : variant;
+        int[] grid = {checkedGrid(ceilDiv(pixels, t.columns()), Integer.MAX_VALUE, "x"),
+            checkedGrid(ceilDiv(m, t.rows()), MAX_GRID_YZ, "y"), checkedGrid(g.groups(), MAX_GRID_YZ, "z")};
+        return new ConvLaunch(prefix + name, grid, t.threads(), params(x, y, g, win), 1, 0);
     }
 
     /** The ConvParams fields in struct order (common.cuh). */

@@ -10,13 +10,19 @@ public final class CudaGpu implements AutoCloseable {
     private final CudaModule module;
     private final CudaConv conv;
     private final CudaOps ops;
+    private final DeviceLaunchTimer launchTimer;
 
-    private CudaGpu(CudaContext context) {
+    private CudaGpu(CudaContext context, TileSelector.Policy tiles) {
         this.context = context;
         byte[] image = NativeKernels.fatbin()
                 .orElseThrow(() -> new IllegalStateException("CUDA kernels missing: " + NativeKernels.missingReason()));
         this.module = context.loadModule(image, "spatialconv.fatbin");
-        this.conv = new CudaConv(module, context.multiprocessorCount());
+        try {
+            this.launchTimer = new DeviceLaunchTimer(context);
+        } catch (RuntimeException e) {
+            throw closing(module, e);
+        }
+        this.conv = new CudaConv(module, context.multiprocessorCount(), tiles, launchTimer);
         this.ops = new CudaOps(module);
     }
 
@@ -26,9 +32,10 @@ public final class CudaGpu implements AutoCloseable {
         if (!p.available()) {
             throw new IllegalStateException("CUDA unavailable: " + p.reason());
         }
+        TileSelector.Policy tiles = TileSelector.Policy.fromSystem();
         CudaContext ctx = CudaContext.create(ordinal);
         try {
-            return new CudaGpu(ctx);
+            return new CudaGpu(ctx, tiles);
         } catch (RuntimeException e) {
             throw closing(ctx, e);
         }
@@ -57,6 +64,11 @@ public final class CudaGpu implements AutoCloseable {
         return conv;
     }
 
+    /** The kernels' module, for launches outside {@link #conv()} and {@link #ops()} (tests of other tile policies). */
+    KernelLauncher module() {
+        return module;
+    }
+
     CudaOps ops() {
         return ops;
     }
@@ -67,14 +79,18 @@ public final class CudaGpu implements AutoCloseable {
     }
 
     /**
-     * Unloads the kernels and destroys the context.
+     * Releases the tile timer, unloads the kernels and destroys the context.
      *
      * @throws IllegalStateException if some rank's resources were still open
      */
     @Override
     public void close() {
         try {
-            module.close();
+            try {
+                launchTimer.close();
+            } finally {
+                module.close();
+            }
         } finally {
             context.close();
         }

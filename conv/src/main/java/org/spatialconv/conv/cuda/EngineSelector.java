@@ -73,19 +73,9 @@ public final class EngineSelector<K> {
 
         /** The policy given a property value and an environment value (either may be null). */
         static Policy parse(String property, String env) {
-            String source;
-            String value;
-            if (property != null && !property.isBlank()) {
-                source = PROPERTY;
-                value = property;
-            } else if (env != null && !env.isBlank()) {
-                source = ENV;
-                value = env;
-            } else {
-                return AUTO;
-            }
-            value = value.trim().toLowerCase(Locale.ROOT);
-            return value.equals("auto") ? AUTO : new Policy(value, true, source + "=" + value);
+            return Setting.read(PROPERTY, property, ENV, env)
+                    .map(s -> s.value().equals("auto") ? AUTO : new Policy(s.value(), true, s.source()))
+                    .orElse(AUTO);
         }
 
         /** Forces {@code engine} where it can run a problem, the reference elsewhere. */

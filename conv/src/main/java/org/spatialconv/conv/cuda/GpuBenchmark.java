@@ -19,7 +19,9 @@ import org.spatialconv.conv.Window;
  * backward-data and backward-filter at the issue-7 shapes (3x3, stride 1, padding 1), plus region pack/unpack
  * bandwidth against a device-to-device copy of the same bytes. Times are CUDA-event medians after warm-up.
  * It also reports which optional libraries (cuDNN, cuBLAS) are usable and, per shape and pass, which engine
- * {@link SelectingConv} selects, with each engine's trial time ({@link EngineSelector#PROPERTY} forces one).
+ * {@link SelectingConv} selects, with each engine's trial time ({@link EngineSelector#PROPERTY} forces one), and
+ * which tile variant of the custom kernels ran each pass, with every candidate's time where
+ * it was measured ({@link TileSelector#PROPERTY} sets the policy).
  *
  * <p>Usage: {@code GpuBenchmark [--json FILE] [--iterations I] [--warmup W] [--device D] [--shape N,C,H,W,K,R]...
  * [--pack N,C,H,W]} (pack/unpack tensor, default 4,64,512,512).
@@ -41,10 +43,11 @@ public final class GpuBenchmark {
             CudaProbe probe) {
         byte[] image = NativeKernels.fatbin().orElseThrow();
         StringBuilder js = new StringBuilder();
+        TileSelector.Policy tiles = TileSelector.Policy.fromSystem();
         try (CudaContext ctx = CudaContext.create(device)) {
             try (CudaModule module = ctx.loadModule(image, "spatialconv.fatbin"); CudaStream stream = ctx.createStream();
-                 CudaTimer timer = new CudaTimer(ctx)) {
-                CudaConv conv = new CudaConv(module, ctx.multiprocessorCount());
+                 CudaTimer timer = new CudaTimer(ctx); DeviceLaunchTimer launchTimer = new DeviceLaunchTimer(ctx)) {
+                CudaConv conv = new CudaConv(module, ctx.multiprocessorCount(), tiles, launchTimer);
                 try (SelectingConv engines = new SelectingConv(ctx, conv, new CudaOps(module),
                         EngineSelector.Policy.fromSystem())) {
                     run(ctx, conv, engines, stream, timer, shapes, pack, iterations, warmup, probe, js);
@@ -98,6 +101,16 @@ public final class GpuBenchmark {
             String name = sh[0] + "," + sh[1] + "," + sh[2] + "," + sh[3] + "/" + sh[4] + "/" + sh[5];
             System.err.printf(Locale.ROOT, "%-22s %10.3f %10.3f %10.3f %10.1f %10.1f %10.1f%n", name, f, d, k,
                     flops / f / 1e6, flops / d / 1e6, flops / k / 1e6);
+            // The custom kernels' tile per pass (chosen on the first, warm-up call: measured, heuristic or forced).
+            StringBuilder tiles = new StringBuilder();
+            for (ConvProblem p : List.of(new ConvProblem(ConvPass.FORWARD, xs, ws, g, yw, false, false),
+                    new ConvProblem(ConvPass.BACKWARD_DATA, xs, ws, g, xw, false, false),
+                    new ConvProblem(ConvPass.BACKWARD_FILTER, xs, ws, g, yw, false, false))) {
+                TileSelector.Choice c = conv.tileChoices().get(p);
+                String what = c != null ? c.describe() : "forced by " + conv.tilePolicy().source();
+                System.err.println("  tile " + p.pass().label() + ": " + what);
+                tiles.append(tiles.length() > 0 ? "," : "").append(json(p.pass().label())).append(':').append(json(what));
+            }
             // One call per pass through the selector: its trials time every usable engine on this problem.
             engines.forward(x, xs, w, ws, null, g, y, yw, stream);
             engines.backwardData(dy, w, ws, g, dx, xs, xw, stream);
@@ -114,8 +127,8 @@ public final class GpuBenchmark {
             }
             return String.format(Locale.ROOT, "{\"n\":%d,\"c\":%d,\"h\":%d,\"w\":%d,\"k\":%d,\"r\":%d,\"fwd_ms\":%.6g,"
                     + "\"bwd_data_ms\":%.6g,\"bwd_filter_ms\":%.6g,\"fwd_gflops\":%.6g,\"bwd_data_gflops\":%.6g,"
-                    + "\"bwd_filter_gflops\":%.6g,\"selection\":{%s}}", sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], f, d, k,
-                    flops / f / 1e6, flops / d / 1e6, flops / k / 1e6, sel);
+                    + "\"bwd_filter_gflops\":%.6g,\"tiles\":{%s},\"selection\":{%s}}", sh[0], sh[1], sh[2], sh[3], sh[4],
+                    sh[5], f, d, k, flops / f / 1e6, flops / d / 1e6, flops / k / 1e6, tiles, sel);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.spatialconv.conv.ConvGeometry;
@@ -46,6 +47,70 @@ class ConvLaunchTest {
         assertEquals(128, l4.block(), "the 64x128 tile runs 128 threads");
         ConvLaunch l5 = ConvLaunch.forward(x4, g.weightShape(64, 64), g, Window.of2d(0, 8, 0, 512));
         assertEquals("sc_conv_fwd_m64", l5.kernel(), "a thin strip has too few pixels for the big tile");
+    }
+
+    @Test
+    void candidateVariantsStartWithTheHeuristicAndSkipWastefulTiles() {
+        assertEquals(List.of("m16n256", "m16n256_pipe", "m16", "m16_pipe"),
+                ConvLaunch.candidateVariants(16, 1 << 20), "16 rows: no 64- or 128-row tile");
+        assertEquals(List.of("m64n128", "m64n128_pipe", "m64", "m64_pipe", "m32", "m32_pipe", "m16", "m16_pipe",
+                "m16n256", "m16n256_pipe"), ConvLaunch.candidateVariants(64, 1 << 20));
+        assertEquals(List.of("m128n128", "m128n128_pipe", "m64", "m64_pipe", "m32", "m32_pipe", "m16", "m16_pipe",
+                "m64n128", "m64n128_pipe", "m16n256", "m16n256_pipe"), ConvLaunch.candidateVariants(128, 1 << 20));
+        assertEquals("m64", ConvLaunch.candidateVariants(64, 100).get(0), "few pixels: the small tile first");
+        Random rnd = new Random(SEED);
+        for (int i = 0; i < 200; i++) {
+            int m = 1 + rnd.nextInt(300);
+            long pixels = 1 + rnd.nextInt(1 << 20);
+            List<String> c = ConvLaunch.candidateVariants(m, pixels);
+            assertEquals(ConvLaunch.heuristicTile(m, pixels).name(), c.get(0));
+            assertEquals(c.size(), new java.util.HashSet<>(c).size(), "no duplicates: " + c);
+            assertTrue(ConvLaunch.variantNames().containsAll(c), c.toString());
+            assertEquals(0, c.size() % 2, "each tile plain and pipelined: " + c);
+        }
+        assertEquals(List.of("m16", "m16_pipe"), ConvLaunch.filterCandidateVariants(16));
+        assertEquals(List.of("m64", "m64_pipe", "m16", "m16_pipe"), ConvLaunch.filterCandidateVariants(64));
+        assertEquals(List.of("m64", "m64_pipe", "m16", "m16_pipe", "m128n128", "m128n128_pipe"),
+                ConvLaunch.filterCandidateVariants(65));
+        assertEquals(24, ConvLaunch.gemmKernelNames().size());
+        assertEquals(6, ConvLaunch.filterKernelNames().size());
+        assertTrue(ConvLaunch.gemmKernelNames().contains("sc_conv_bwd_data_m16n256_pipe"));
+    }
+
+    @Test
+    void forcedVariantsLaunchTheirOwnGeometry() {
+        ConvGeometry g = ConvGeometry.square(3, 1, 1, 1, 1);
+        Shape x = Shape.nchw(2, 64, 40, 30);
+        Shape w = g.weightShape(64, 96);
+        Window win = Window.full(g.outputShape(x, w));
+        ConvLaunch h = ConvLaunch.forward(x, w, g, win);
+        for (String v : ConvLaunch.variantNames()) {
+            ConvLaunch.Tile t = ConvLaunch.tileOf(v).orElseThrow();
+            ConvLaunch l = ConvLaunch.forward(x, w, g, win, v);
+            assertEquals("sc_conv_fwd_" + v, l.kernel());
+            assertEquals(t.threads(), l.block());
+            assertArrayEquals(new int[] {(2 * 40 * 30 + t.columns() - 1) / t.columns(), (96 + t.rows() - 1) / t.rows(), 1},
+                    l.grid(), v);
+            assertArrayEquals(h.params(), l.params(), "every variant takes the same ConvParams");
+            ConvLaunch b = ConvLaunch.backwardData(x, w, g, Window.full(x), v);
+            assertEquals("sc_conv_bwd_data_" + v, b.kernel());
+            assertEquals((64 + t.rows() - 1) / t.rows(), b.grid()[1], v);
+        }
+        for (String v : ConvLaunch.filterVariantNames()) {
+            ConvLaunch f = ConvLaunch.backwardFilter(x, w, g, win, H100_SMS, v);
+            assertEquals("sc_conv_bwd_filter_" + v, f.kernel());
+            int bn = v.startsWith("m16") ? 128 : v.startsWith("m64") ? 64 : 128;
+            int bm = v.startsWith("m16") ? 16 : v.startsWith("m64") ? 64 : 128;
+            assertEquals((64 * 9 + bn - 1) / bn, f.grid()[0], v);
+            assertEquals((96 + bm - 1) / bm, f.grid()[1], v);
+            assertEquals(f.splits(), f.grid()[2], v);
+            assertEquals((long) f.splits() * w.size(), f.workspaceFloats(), v);
+        }
+        assertEquals("sc_conv_bwd_filter_m64", ConvLaunch.backwardFilter(x, w, g, win, H100_SMS).kernel());
+        assertThrows(IllegalArgumentException.class, () -> ConvLaunch.backwardFilter(x, w, g, win, 1, "m16n256"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConvLaunch.forward(x, w, g, win, "m8"));
+        assertTrue(e.getMessage().startsWith("unknown tile variant 'm8' (one of m64, m64_pipe,"), e.getMessage());
     }
 
     @Test

@@ -20,13 +20,16 @@ import org.spatialconv.conv.Backends;
  */
 class CudaHostTest {
     /** Every kernel the host code launches; each must be in the fatbin's kernel list. */
-    static final List<String> LAUNCHED = List.of("sc_conv_fwd_m64", "sc_conv_fwd_m32", "sc_conv_fwd_m16",
-            "sc_conv_fwd_m128n128", "sc_conv_fwd_m64n128", "sc_conv_bwd_data_m128n128", "sc_conv_bwd_data_m64n128",
-            "sc_conv_fwd_m16n256", "sc_conv_bwd_data_m16n256",
-            "sc_conv_bwd_data_m64", "sc_conv_bwd_data_m32", "sc_conv_bwd_data_m16", "sc_conv_bwd_filter_m64",
-            "sc_conv_bwd_filter_m16", "sc_splitk_reduce", "sc_bias_grad", "sc_pack4", "sc_unpack4",
-            "sc_bias_add", "sc_relu_fwd", "sc_relu_bwd", "sc_bn_stats", "sc_bn_apply", "sc_bn_bwd_reduce",
-            "sc_bn_bwd_data", "sc_pool_fwd", "sc_pool_bwd", "sc_sgd_momentum", "sc_adam");
+    static final List<String> LAUNCHED = launched();
+
+    private static List<String> launched() {
+        List<String> names = new ArrayList<>(ConvLaunch.gemmKernelNames());
+        names.addAll(ConvLaunch.filterKernelNames());
+        names.addAll(List.of("sc_splitk_reduce", "sc_bias_grad",
+                "sc_pack4", "sc_unpack4", "sc_bias_add", "sc_relu_fwd", "sc_relu_bwd", "sc_bn_stats", "sc_bn_apply",
+                "sc_bn_bwd_reduce", "sc_bn_bwd_data", "sc_pool_fwd", "sc_pool_bwd", "sc_sgd_momentum", "sc_adam"));
+        return List.copyOf(names);
+    }
 
     private static boolean nvccOnPath() {
         String path = System.getenv("PATH");

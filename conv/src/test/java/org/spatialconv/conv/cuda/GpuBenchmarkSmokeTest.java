@@ -47,6 +47,10 @@ class GpuBenchmarkSmokeTest {
             assertEquals(1, v.size(), key);
             assertTrue(v.get(0) > 0 && Double.isFinite(v.get(0)), key + "=" + v.get(0));
         }
+        // These tiny problems keep the heuristic tile under the default policy, and say so per pass.
+        assertEquals(2, count(s, "\"tiles\":{\"forward\":\"m16 (heuristic ("), s);
+        assertEquals(2, count(s, "\"backward-data\":\"m16 (heuristic ("), s);
+        assertEquals(2, count(s, "\"backward-filter\":\"m16 (heuristic ("), s);
         boolean cudnn = OptionalLibraries.status(OptionalLibraries.CUDNN).usable();
         boolean cublas = OptionalLibraries.status(OptionalLibraries.CUBLAS).usable();
         if (!cudnn) { // cuBLAS, if usable, declines these 3x3 problems
