@@ -1,5 +1,7 @@
 package org.spatialconv.conv.cuda;
 
+import java.util.Map;
+
 /**
  * One GPU shared by the ranks that run on it: a context, the kernels' module and the launch helpers. Each rank gets
  * its own {@link CudaDeviceRuntime} (its own streams and leak accounting) from {@link #newRank()}; kernels of all
@@ -71,6 +73,14 @@ public final class CudaGpu implements AutoCloseable {
 
     CudaOps ops() {
         return ops;
+    }
+
+    /**
+     * The tile variant each convolution problem run on this GPU got so far, and how it was chosen (measured, with
+     * every candidate's time, or heuristic and why); see {@link TileSelector}.
+     */
+    public Map<ConvProblem, TileSelector.Choice> tileChoices() {
+        return conv.tileChoices();
     }
 
     /** The device name. */
