@@ -15,6 +15,7 @@ import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
 import org.spatialconv.conv.cpu.CpuBackend;
 import org.spatialconv.conv.cpu.CpuConfig;
+import org.spatialconv.perfmodel.machine.Calibration;
 
 /**
  * Times the three passes of one convolution layer on a backend and prints one JSON line of medians, for the peer
@@ -119,7 +120,6 @@ public final class ConvPassTimer {
     }
 
     private static double median(List<Double> v) {
-        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+        return Calibration.median(v.stream().mapToDouble(Double::doubleValue).toArray());
     }
 }

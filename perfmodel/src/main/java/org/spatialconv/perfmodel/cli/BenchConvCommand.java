@@ -14,6 +14,7 @@ import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
 import org.spatialconv.conv.io.AtomicFiles;
+import org.spatialconv.perfmodel.machine.Calibration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -155,7 +156,7 @@ public final class BenchConvCommand extends CliCommand {
         for (int p = 0; p < 3; p++) {
             double[] s = ms[p].clone();
             Arrays.sort(s);
-            median[p] = median(s);
+            median[p] = Calibration.median(s);
             gflops[p] = flops / (median[p] * 1e6);
             out.printf(Locale.ROOT, "%-16s %12.3f %12.3f %12.3f %12.2f%n", names[p], median[p], s[0],
                     s[s.length - 1], gflops[p]);
@@ -212,11 +213,6 @@ public final class BenchConvCommand extends CliCommand {
         b.append("}\n");
         byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(json, tmp -> Files.write(tmp, bytes));
-    }
-
-    private static double median(double[] sorted) {
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
     }
 
     private static Tensor random(Shape s, SplittableRandom rnd) {

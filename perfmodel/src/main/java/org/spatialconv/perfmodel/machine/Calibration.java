@@ -321,11 +321,18 @@ public final class Calibration {
         return (double) (now - t0) / runs;
     }
 
-    /** The middle value (the upper one of the two middle values for an even count); {@code v} is not changed. */
+    /**
+     * The median: the middle value, or the mean of the two middle values for an even count; {@code v} is not
+     * changed. The one median of the project's measurements (calibrate, validate, bench, the JMH pass timer).
+     */
     public static double median(double[] v) {
+        if (v.length == 0) {
+            throw new IllegalArgumentException("median of no values");
+        }
         double[] s = v.clone();
         Arrays.sort(s);
-        return s[s.length / 2];
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
     }
 
     /** Distinct sides, sorted. */

@@ -1,6 +1,7 @@
 package org.spatialconv.perfmodel.machine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +18,8 @@ class CalibrationRunsTest {
     @Test
     void medianIsTheMiddleValue() {
         assertEquals(3.0, Calibration.median(new double[] {9, 1, 3, 2, 7}));
-        assertEquals(7.0, Calibration.median(new double[] {9, 1, 3, 7})); // the upper of the two middle values
+        assertEquals(5.0, Calibration.median(new double[] {9, 1, 3, 7})); // the mean of the two middle values
+        assertEquals(4.0, Calibration.median(new double[] {4}));
+        assertThrows(IllegalArgumentException.class, () -> Calibration.median(new double[0]));
     }
 }
