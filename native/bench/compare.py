@@ -24,6 +24,17 @@ def main():
             ok &= ratio >= 0.5
             print("| %d,%d,%d,%d / %d / %d | %s | %.1f | %.1f | %.2f | %s |" % (key(s) + (name, s[k], p[k], ratio,
                                                                              "pass" if ratio >= 0.5 else "FAIL")))
+    tf32 = [(s, peers[key(s)]) for s in ours["shapes"] if key(s) in peers and "fwd_tf32_gflops" in s
+            and "fwd_tf32_gflops" in peers[key(s)]]
+    if tf32:
+        print()
+        print("TF32 (opt-in: spatialconv's tensor-core variant vs cuDNN with TF32 allowed; informational, no bar):")
+        print()
+        print("| N,C,H,W / K / R | pass | spatialconv TF32 GFLOP/s | cuDNN TF32 GFLOP/s | ratio |")
+        print("|---|---|---|---|---|")
+        for s, p in tf32:
+            for name, k in (("fwd", "fwd_tf32_gflops"), ("bwd-data", "bwd_data_tf32_gflops")):
+                print("| %d,%d,%d,%d / %d / %d | %s | %.1f | %.1f | %.2f |" % (key(s) + (name, s[k], p[k], s[k] / p[k])))
     pk = ours.get("pack")
     if pk:
         print()

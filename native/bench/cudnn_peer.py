@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """cuDNN peer for GpuBenchmark: times PyTorch's float32 conv2d forward, backward-data and backward-filter on the
 same GPU and shapes (3x3, stride 1, padding R//2), CUDA-event medians after warm-up, TF32 off so both sides do
-float32 math. Writes the same JSON keys as GpuBenchmark.
+float32 math; then forward and backward-data again with TF32 allowed (fwd_tf32_*, bwd_data_tf32_*), the peer of
+spatialconv's opt-in TF32 variant. Writes the same JSON keys as GpuBenchmark.
 
 Usage: cudnn_peer.py [--json FILE] [--iterations I] [--warmup W] [--shape N,C,H,W,K,R]...
 """
@@ -68,12 +69,18 @@ def main():
         f = median_ms(lambda: torch.nn.functional.conv2d(x, wt, padding=p))
         d = median_ms(lambda: bwd([True, False, False]))
         kf = median_ms(lambda: bwd([False, True, False]))
+        # TF32 allowed (PyTorch's default for convolutions), for spatialconv's opt-in TF32 variant.
+        torch.backends.cudnn.allow_tf32 = True
+        ft = median_ms(lambda: torch.nn.functional.conv2d(x, wt, padding=p))
+        dt = median_ms(lambda: bwd([True, False, False]))
+        torch.backends.cudnn.allow_tf32 = False
         print("%-22s %10.3f %10.3f %10.3f %10.1f %10.1f %10.1f" % (
             "%d,%d,%d,%d/%d/%d" % (n, c, h, w, k, r), f, d, kf, flops / f / 1e6, flops / d / 1e6, flops / kf / 1e6),
             file=sys.stderr)
         out["shapes"].append({"n": n, "c": c, "h": h, "w": w, "k": k, "r": r, "fwd_ms": f, "bwd_data_ms": d,
                               "bwd_filter_ms": kf, "fwd_gflops": flops / f / 1e6, "bwd_data_gflops": flops / d / 1e6,
-                              "bwd_filter_gflops": flops / kf / 1e6})
+                              "bwd_filter_gflops": flops / kf / 1e6, "fwd_tf32_ms": ft, "bwd_data_tf32_ms": dt,
+                              "fwd_tf32_gflops": flops / ft / 1e6, "bwd_data_tf32_gflops": flops / dt / 1e6})
     text = json.dumps(out)
     if a.json:
         tmp = a.json + ".tmp"

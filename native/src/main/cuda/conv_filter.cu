@@ -55,14 +55,7 @@ __device__ __forceinline__ void conv_filter_gemm(const float* SC_RESTRICT x, con
         qOff[l] = (int64_t) (g * p.cg + c) * xPlane;
     }
 
-    float acc[TM][TN];
-#pragma unroll
-    for (int i = 0; i < TM; i++) {
-#pragma unroll
-        for (int j = 0; j < TN; j++) {
-            acc[i][j] = 0.0f;
-        }
-    }
+    float acc[TM][TN] = {};
 
     const int tBegin = z * p.split_tiles;
     const int tEnd = min(tBegin + p.split_tiles, (P + CONV_BK - 1) / CONV_BK);

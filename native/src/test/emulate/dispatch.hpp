@@ -34,6 +34,8 @@ inline const std::vector<std::string>& emu_kernel_names() {
     }
         SC_CONV_TILES(SC_EMU_CONV_NAMES)
 #undef SC_EMU_CONV_NAMES
+        v.push_back("sc_conv_fwd_m128n128_tf32");
+        v.push_back("sc_conv_bwd_data_m128n128_tf32");
 #define SC_EMU_FILTER_NAMES(NAME, BM, BN)                                                                          \
     v.push_back("sc_conv_bwd_filter_" #NAME);                                                                      \
     v.push_back("sc_conv_bwd_filter_" #NAME "_pipe");
@@ -59,6 +61,7 @@ inline unsigned emu_required_block(const std::string& name) {
     }
     SC_CONV_TILES(SC_EMU_CONV_BLOCK)
 #undef SC_EMU_CONV_BLOCK
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, "_tf32") == 0) return 256;
     return 0;
 }
 
@@ -95,6 +98,8 @@ std::function<void()> emu_bind(const std::string& name, dim3 g, dim3 blk, A& a) 
     if (name == "sc_conv_bwd_data_" #NAME "_pipe") return conv_bwd(sc_conv_bwd_data_##NAME##_pipe);
     SC_CONV_TILES(SC_EMU_CONV_BIND)
 #undef SC_EMU_CONV_BIND
+    if (name == "sc_conv_fwd_m128n128_tf32") return conv_fwd(sc_conv_fwd_m128n128_tf32);
+    if (name == "sc_conv_bwd_data_m128n128_tf32") return conv_bwd(sc_conv_bwd_data_m128n128_tf32);
 #define SC_EMU_FILTER_BIND(NAME, BM, BN)                                                                           \
     if (name == "sc_conv_bwd_filter_" #NAME) return conv_filter(sc_conv_bwd_filter_##NAME);                       \
     if (name == "sc_conv_bwd_filter_" #NAME "_pipe") return conv_filter(sc_conv_bwd_filter_##NAME##_pipe);

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <type_traits>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -58,6 +60,96 @@ inline void __syncthreads() {
 inline float rsqrtf(float v) {
     return 1.0f / std::sqrt(v);
 }
+// Threads of a warp run one after another between barriers, so a warp-level barrier has nothing to wait for.
+inline void __syncwarp() {
+}
+
+// nvcuda::wmma (TF32 shapes) for the tensor-core kernels, by the API's documented semantics: every thread of the
+// warp holds the whole matrix of a fragment (element (r, c) at x[r * cols + c]) and computes the same values, which
+// keeps load / mma / store exact without modelling how the hardware spreads elements over lanes (code that indexes
+// x[] per lane for anything but an element-wise map would be wrong under this emulation). __float_to_tf32 rounds
+// to 10 mantissa bits, to nearest with ties away from zero (cvt.rna.tf32.f32); mma_sync adds the exact products
+// in k order in float.
+namespace nvcuda {
+namespace wmma {
+struct matrix_a {};
+struct matrix_b {};
+struct accumulator {};
+struct row_major {};
+struct col_major {};
+namespace precision {
+struct tf32 {};
+}  // namespace precision
+enum layout_t { mem_row_major, mem_col_major };
+template <typename Use, int M, int N, int K>
+struct fragment_dims;
+template <int M, int N, int K>
+struct fragment_dims<matrix_a, M, N, K> {
+    static constexpr int rows = M, cols = K;
+};
+template <int M, int N, int K>
+struct fragment_dims<matrix_b, M, N, K> {
+    static constexpr int rows = K, cols = N;
+};
+template <int M, int N, int K>
+struct fragment_dims<accumulator, M, N, K> {
+    static constexpr int rows = M, cols = N;
+};
+template <typename Use, int M, int N, int K, typename T, typename Layout = void>
+struct fragment {
+    static constexpr int rows = fragment_dims<Use, M, N, K>::rows;
+    static constexpr int cols = fragment_dims<Use, M, N, K>::cols;
+    static constexpr int num_elements = rows * cols;
+    float x[num_elements];
+};
+inline float __float_to_tf32(float v) {
+    uint32_t u;
+    std::memcpy(&u, &v, 4);
+    if ((u & 0x7f800000u) != 0x7f800000u) {
+        u = (u + 0x1000u) & 0xffffe000u;
+    }
+    std::memcpy(&v, &u, 4);
+    return v;
+}
+template <typename Use, int M, int N, int K, typename T, typename Layout>
+void load_matrix_sync(fragment<Use, M, N, K, T, Layout>& f, const float* p, unsigned ldm) {
+    using F = fragment<Use, M, N, K, T, Layout>;
+    if (reinterpret_cast<uintptr_t>(p) % 32 != 0 || ldm % 4 != 0) {
+        std::fprintf(stderr, "emu: load_matrix_sync needs a 256-bit aligned pointer and ldm %% 4 == 0\n");
+        std::abort();
+    }
+    for (int r = 0; r < F::rows; r++)
+        for (int c = 0; c < F::cols; c++)
+            f.x[r * F::cols + c] = std::is_same<Layout, col_major>::value ? p[r + (size_t) c * ldm] : p[(size_t) r * ldm + c];
+}
+template <int M, int N, int K, typename T>
+void fill_fragment(fragment<accumulator, M, N, K, T>& f, float v) {
+    for (float& e : f.x) e = v;
+}
+template <int M, int N, int K, typename T, typename LA, typename LB>
+void mma_sync(fragment<accumulator, M, N, K, float>& d, const fragment<matrix_a, M, N, K, T, LA>& a,
+              const fragment<matrix_b, M, N, K, T, LB>& b, const fragment<accumulator, M, N, K, float>& c) {
+    float out[M * N];
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            float s = c.x[i * N + j];
+            for (int k = 0; k < K; k++) s += a.x[i * K + k] * b.x[k * N + j];
+            out[i * N + j] = s;
+        }
+    std::memcpy(d.x, out, sizeof out);
+}
+template <int M, int N, int K, typename T>
+void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, T>& f, unsigned ldm, layout_t layout) {
+    if (reinterpret_cast<uintptr_t>(p) % 32 != 0 || ldm % 4 != 0) {
+        std::fprintf(stderr, "emu: store_matrix_sync needs a 256-bit aligned pointer and ldm %% 4 == 0\n");
+        std::abort();
+    }
+    for (int r = 0; r < M; r++)
+        for (int c = 0; c < N; c++)
+            (layout == mem_row_major ? p[(size_t) r * ldm + c] : p[r + (size_t) c * ldm]) = f.x[r * N + c];
+}
+}  // namespace wmma
+}  // namespace nvcuda
 using std::max;
 using std::min;
 

@@ -34,6 +34,21 @@ static double rel(const std::vector<float>& got, const std::vector<double>& want
     }
     return std::sqrt(num) / std::max(std::sqrt(den), 1e-30);
 }
+// Relative L2 error over the elements marked in `in` (a window of the output); infinite when an element outside it
+// is not exactly its sentinel want[i] (the kernel wrote where it must not). A whole-tensor error would let the
+// sentinels dilute errors inside a small window.
+static double windowed(const std::vector<float>& got, const std::vector<double>& want, const std::vector<char>& in) {
+    double num = 0, den = 0;
+    for (size_t i = 0; i < got.size(); i++) {
+        if (in[i]) {
+            num += (got[i] - want[i]) * (got[i] - want[i]);
+            den += want[i] * want[i];
+        } else if ((double) got[i] != want[i]) {
+            return INFINITY;
+        }
+    }
+    return std::sqrt(num) / std::max(std::sqrt(den), 1e-30);
+}
 // L2 error of got against want, relative to the L2 norm of scale (the magnitudes behind want, for sums that cancel).
 static double scaledError(const std::vector<float>& got, const std::vector<double>& want,
                           const std::vector<double>& scale) {
@@ -49,6 +64,19 @@ static void check(const char* what, double err, const std::string& ctx) {
     if (!(err < TOL)) {
         failures++;
         std::printf("FAIL %s err=%.3g %s\n", what, err, ctx.c_str());
+    }
+}
+// The TF32 kernels' tolerance: a TF32 operand carries a relative rounding error up to 2^-11.
+static const double TOL_TF32 = 4e-3;
+static int tf32Checks = 0;
+static double tf32Worst = 0;
+static void checkTf32(const char* what, double err, const std::string& ctx) {
+    checks++;
+    tf32Checks++;
+    tf32Worst = std::max(tf32Worst, err);
+    if (!(err < TOL_TF32)) {
+        failures++;
+        std::printf("FAIL %s err=%.3g (TF32 tolerance %.0e) %s\n", what, err, TOL_TF32, ctx.c_str());
     }
 }
 static unsigned cdiv(long a, long b) { return (unsigned) ((a + b - 1) / b); }
@@ -116,8 +144,13 @@ static void testConv(int cases) {
         int lo0 = ri(0, g.oh - 1), lo1 = ri(0, g.ow - 1), e0 = ri(1, g.oh - lo0), e1 = ri(1, g.ow - lo1);
         {
             std::vector<double> want(y.size(), 7.0);
+            std::vector<char> in(y.size(), 0);
             for (int n = 0; n < g.n; n++) for (int k = 0; k < g.k; k++) for (int a = lo0; a < lo0 + e0; a++)
-                for (int b = lo1; b < lo1 + e1; b++) { int i = ((n * g.k + k) * g.oh + a) * g.ow + b; want[i] = y[i]; }
+                for (int b = lo1; b < lo1 + e1; b++) {
+                    int i = ((n * g.k + k) * g.oh + a) * g.ow + b;
+                    want[i] = y[i];
+                    in[i] = 1;
+                }
             ConvParams p = params(g, lo0, lo1, e0, e1);
             long P = (long) g.n * e0 * e1;
             std::vector<float> first;
@@ -125,7 +158,7 @@ static void testConv(int cases) {
                 std::vector<float> out(y.size(), 7.0f);
                 emu_launch(dim3{cdiv(P, bn), cdiv(kg, bm), (unsigned) g.groups}, dim3{nt}, kern, x.data(), w.data(),
                            bias.data(), out.data(), p);
-                check("conv_fwd", rel(out, want), str(g) + " tile " + tile);
+                check("conv_fwd", windowed(out, want, in), str(g) + " tile " + tile);
                 if (first.empty()) first = out;
                 else check("conv_fwd_same_bits", out == first ? 0.0 : 1.0, str(g) + " tile " + tile);
             };
@@ -134,13 +167,23 @@ static void testConv(int cases) {
             run(sc_conv_fwd_##NAME##_pipe, BM, BN, NT, #NAME "_pipe");
             SC_CONV_TILES(SC_TEST_FWD)
 #undef SC_TEST_FWD
+            // TF32 tensor cores: inputs rounded to 10 mantissa bits, so a looser, named tolerance.
+            std::vector<float> out(y.size(), 7.0f);
+            emu_launch(dim3{cdiv(P, 128), cdiv(kg, 128), (unsigned) g.groups}, dim3{256}, sc_conv_fwd_m128n128_tf32,
+                       x.data(), w.data(), bias.data(), out.data(), p);
+            checkTf32("conv_fwd_tf32", windowed(out, want, in), str(g));
         }
         // Backward-data over a random input window.
         lo0 = ri(0, g.h - 1); lo1 = ri(0, g.w - 1); e0 = ri(1, g.h - lo0); e1 = ri(1, g.w - lo1);
         {
             std::vector<double> want(x.size(), 7.0);
+            std::vector<char> in(x.size(), 0);
             for (int n = 0; n < g.n; n++) for (int c = 0; c < g.c; c++) for (int a = lo0; a < lo0 + e0; a++)
-                for (int b = lo1; b < lo1 + e1; b++) { int i = ((n * g.c + c) * g.h + a) * g.w + b; want[i] = dx[i]; }
+                for (int b = lo1; b < lo1 + e1; b++) {
+                    int i = ((n * g.c + c) * g.h + a) * g.w + b;
+                    want[i] = dx[i];
+                    in[i] = 1;
+                }
             ConvParams p = params(g, lo0, lo1, e0, e1);
             long P = (long) g.n * e0 * e1;
             std::vector<float> first;
@@ -148,7 +191,7 @@ static void testConv(int cases) {
                 std::vector<float> out(x.size(), 7.0f);
                 emu_launch(dim3{cdiv(P, bn), cdiv(cg, bm), (unsigned) g.groups}, dim3{nt}, kern, dy.data(), w.data(),
                            out.data(), p);
-                check("conv_bwd_data", rel(out, want), str(g) + " tile " + tile);
+                check("conv_bwd_data", windowed(out, want, in), str(g) + " tile " + tile);
                 if (first.empty()) first = out;
                 else check("conv_bwd_data_same_bits", out == first ? 0.0 : 1.0, str(g) + " tile " + tile);
             };
@@ -157,6 +200,10 @@ static void testConv(int cases) {
             run(sc_conv_bwd_data_##NAME##_pipe, BM, BN, NT, #NAME "_pipe");
             SC_CONV_TILES(SC_TEST_BWD)
 #undef SC_TEST_BWD
+            std::vector<float> out(x.size(), 7.0f);
+            emu_launch(dim3{cdiv(P, 128), cdiv(cg, 128), (unsigned) g.groups}, dim3{256},
+                       sc_conv_bwd_data_m128n128_tf32, dy.data(), w.data(), out.data(), p);
+            checkTf32("conv_bwd_data_tf32", windowed(out, want, in), str(g));
         }
         // Backward-filter over a random dy window, split-K, every tile shape, overwrite and accumulate.
         lo0 = ri(0, g.oh - 1); lo1 = ri(0, g.ow - 1); e0 = ri(1, g.oh - lo0); e1 = ri(1, g.ow - lo1);
@@ -382,7 +429,7 @@ int main(int argc, char** argv) {
     testPack(60);
     testConv(convCases);
     testBatchNormPoolElementwise(20);
-    std::printf("emulated kernels: %d checks, %d failures (seed %lu, tolerance %.0e relative L2)\n", checks, failures,
-                seed, TOL);
+    std::printf("emulated kernels: %d checks, %d failures (seed %lu, tolerance %.0e relative L2; %d TF32 checks at "
+                "%.0e, worst %.2e)\n", checks, failures, seed, TOL, tf32Checks, TOL_TF32, tf32Worst);
     return failures == 0 ? 0 : 1;
 }

@@ -104,15 +104,28 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
             new Tile("m128n128", 128, 128, 256));
     /** Kernel-name suffix of the pipelined variant of a tile. */
     public static final String PIPELINED = "_pipe";
+    /** Kernel-name suffix of the TF32 tensor-core variant of a tile (pipelined; inputs rounded to TF32). */
+    public static final String TF32 = "_tf32";
+    /**
+     * The TF32 tensor-core variants (forward and backward-data): opt-in ({@link TileSelector#MATH_PROPERTY}), since
+     * rounding the inputs to 10 mantissa bits moves results by ~1e-4 relative; not bit-identical to the others.
+     */
+    public static final List<String> TF32_VARIANTS = List.of("m128n128" + TF32);
     private static final String FORWARD_PREFIX = "sc_conv_fwd_";
     private static final String BACKWARD_DATA_PREFIX = "sc_conv_bwd_data_";
     private static final String FILTER_PREFIX = "sc_conv_bwd_filter_";
 
-    /** Every forward and backward-data kernel name, each tile plain and pipelined (the fatbin must hold them all). */
+    /**
+     * Every forward and backward-data kernel name: each tile plain and pipelined, and the TF32 variants (the fatbin
+     * must hold them all).
+     */
     public static List<String> gemmKernelNames() {
         List<String> names = new ArrayList<>();
         for (String prefix : List.of(FORWARD_PREFIX, BACKWARD_DATA_PREFIX)) {
             for (String v : variantNames()) {
+                names.add(prefix + v);
+            }
+            for (String v : TF32_VARIANTS) {
                 names.add(prefix + v);
             }
         }
@@ -149,9 +162,19 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
     }
 
     private static Optional<Tile> tileOf(String variant, List<Tile> tiles) {
-        String base = variant.endsWith(PIPELINED) ? variant.substring(0, variant.length() - PIPELINED.length())
-                : variant;
-        return tiles.stream().filter(t -> t.name().equals(base)).findFirst();
+        String base = variant;
+        for (String suffix : List.of(PIPELINED, TF32)) {
+            if (variant.endsWith(suffix)) {
+                base = variant.substring(0, variant.length() - suffix.length());
+            }
+        }
+        String b = base;
+        return tiles.stream().filter(t -> t.name().equals(b)).findFirst();
+    }
+
+    /** Whether {@code variant} names a forward / backward-data kernel: a float32 variant or a TF32 one. */
+    public static boolean isGemmVariant(String variant) {
+        return variantNames().contains(variant) || TF32_VARIANTS.contains(variant);
     }
 
     /**
@@ -174,7 +197,16 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
      * that wastes at most half its rows (and the 16-row tiles, which always qualify), plain and pipelined.
      */
     public static List<String> candidateVariants(int m, long pixels) {
-        return candidates(heuristicTile(m, pixels).name(), m, TILES);
+        return candidateVariants(m, pixels, false);
+    }
+
+    /** {@link #candidateVariants(int, long)}, and where {@code tf32} the TF32 tensor-core variants too. */
+    public static List<String> candidateVariants(int m, long pixels, boolean tf32) {
+        List<String> v = candidates(heuristicTile(m, pixels).name(), m, TILES);
+        if (tf32) {
+            v.addAll(TF32_VARIANTS);
+        }
+        return v;
     }
 
     /** The backward-filter variants worth measuring for {@code kg} filters per group, the heuristic's first. */
@@ -223,9 +255,11 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
     private static ConvLaunch gemm(String prefix, String variant, int m, Shape x, Shape y, ConvGeometry g,
             Window win) {
         long pixels = (long) x.n() * win.extent(0) * win.extent(1);
-        Tile t = variant == null ? heuristicTile(m, pixels) : tileOf(variant).orElseThrow(
-                () -> new IllegalArgumentException("unknown tile variant '" + variant + "' (one of "
-                        + String.join(", ", variantNames()) + ")"));
+        if (variant != null && !isGemmVariant(variant)) {
+            throw new IllegalArgumentException("unknown tile variant '" + variant + "' (one of "
+                    + String.join(", ", variantNames()) + ", " + String.join(", ", TF32_VARIANTS) + ")");
+        }
+        Tile t = variant == null ? heuristicTile(m, pixels) : tileOf(variant).orElseThrow();
         String name = variant == null ? t.name() : variant;
         int[] grid = {checkedGrid(ceilDiv(pixels, t.columns()), Integer.MAX_VALUE, "x"),
             checkedGrid(ceilDiv(m, t.rows()), MAX_GRID_YZ, "y"), checkedGrid(g.groups(), MAX_GRID_YZ, "z")};

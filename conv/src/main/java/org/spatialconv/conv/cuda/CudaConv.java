@@ -45,7 +45,7 @@ public final class CudaConv {
         boolean filterTile = policy.mode() != TileSelector.Mode.FORCED
                 || ConvLaunch.filterVariantNames().contains(policy.variant());
         this.filterTiles = new TileSelector<>(filterTile ? policy : new TileSelector.Policy(TileSelector.Mode.HEURISTIC,
-                null, policy.source() + ", not a backward-filter tile"), timer != null);
+                null, policy.source() + ", not a backward-filter tile", false), timer != null);
     }
 
     private static TileSelector.Policy heuristicUnlessForced(TileSelector.Policy p) {
@@ -94,7 +94,7 @@ public final class CudaConv {
         int rows = fwd ? p[9] : p[8];
         long pixels = (long) p[0] * p[20] * p[21];
         double flops = 2.0 * rows * pixels * (fwd ? p[8] : p[9]) * p[10] * p[11] * p[7];
-        String v = tiles.choose(key, flops, ConvLaunch.candidateVariants(rows, pixels),
+        String v = tiles.choose(key, flops, ConvLaunch.candidateVariants(rows, pixels, tiles.policy().tf32()),
                 variant -> timer.millis(stream, st -> launch(make.apply(variant), args, st)));
         launch(make.apply(v), args, stream);
     }

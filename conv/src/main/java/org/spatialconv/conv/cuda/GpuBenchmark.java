@@ -21,7 +21,8 @@ import org.spatialconv.conv.Window;
  * It also reports which optional libraries (cuDNN, cuBLAS) are usable and, per shape and pass, which engine
  * {@link SelectingConv} selects, with each engine's trial time ({@link EngineSelector#PROPERTY} forces one), and
  * which tile variant of the custom kernels ran each pass, with every candidate's time where
- * it was measured ({@link TileSelector#PROPERTY} sets the policy).
+ * it was measured ({@link TileSelector#PROPERTY} sets the policy); and the opt-in TF32 tensor-core variant's forward
+ * and backward-data times ({@code fwd_tf32_*}, {@code bwd_data_tf32_*}), to compare with cuDNN with TF32 on.
  *
  * <p>Usage: {@code GpuBenchmark [--json FILE] [--iterations I] [--warmup W] [--device D] [--shape N,C,H,W,K,R]...
  * [--pack N,C,H,W]} (pack/unpack tensor, default 4,64,512,512).
@@ -48,17 +49,20 @@ public final class GpuBenchmark {
             try (CudaModule module = ctx.loadModule(image, "spatialconv.fatbin"); CudaStream stream = ctx.createStream();
                  CudaTimer timer = new CudaTimer(ctx); DeviceLaunchTimer launchTimer = new DeviceLaunchTimer(ctx)) {
                 CudaConv conv = new CudaConv(module, ctx.multiprocessorCount(), tiles, launchTimer);
+                CudaConv tf32 = new CudaConv(module, ctx.multiprocessorCount(),
+                        TileSelector.Policy.parse(ConvLaunch.TF32_VARIANTS.get(0), null), null);
                 try (SelectingConv engines = new SelectingConv(ctx, conv, new CudaOps(module),
                         EngineSelector.Policy.fromSystem())) {
-                    run(ctx, conv, engines, stream, timer, shapes, pack, iterations, warmup, probe, js);
+                    run(ctx, conv, tf32, engines, stream, timer, shapes, pack, iterations, warmup, probe, js);
                 }
             }
         }
         return js.toString();
     }
 
-    private static void run(CudaContext ctx, CudaConv conv, SelectingConv engines, CudaStream stream, CudaTimer timer,
-            List<int[]> shapes, int[] pack, int iterations, int warmup, CudaProbe probe, StringBuilder js) {
+    private static void run(CudaContext ctx, CudaConv conv, CudaConv tf32, SelectingConv engines, CudaStream stream,
+            CudaTimer timer, List<int[]> shapes, int[] pack, int iterations, int warmup, CudaProbe probe,
+            StringBuilder js) {
         engines.engines().forEach((k, v) -> System.err.println("gpu-bench: engine " + k + ": " + v));
         js.append(String.format(Locale.ROOT, "{\"engine\":\"spatialconv-cuda\",\"device\":\"%s\",\"cc\":%d,"
                 + "\"driver\":%d,\"iterations\":%d,\"shapes\":[", ctx.deviceName(), ctx.computeCapability(),
@@ -66,7 +70,7 @@ public final class GpuBenchmark {
         System.err.printf(Locale.ROOT, "%-22s %10s %10s %10s %10s %10s %10s%n", "N,C,H,W/K/R", "fwd ms",
                 "bwdD ms", "bwdF ms", "fwd GF/s", "bwdD GF/s", "bwdF GF/s");
         for (int s = 0; s < shapes.size(); s++) {
-            js.append(s > 0 ? "," : "").append(convCase(ctx, conv, engines, stream, timer, shapes.get(s),
+            js.append(s > 0 ? "," : "").append(convCase(ctx, conv, tf32, engines, stream, timer, shapes.get(s),
                     iterations, warmup));
         }
         js.append("],\"engines\":{");
@@ -78,8 +82,8 @@ public final class GpuBenchmark {
         js.append("},\"pack\":").append(packCase(ctx, conv, stream, timer, pack, iterations, warmup)).append('}');
     }
 
-    private static String convCase(CudaContext ctx, CudaConv conv, SelectingConv engines, CudaStream stream,
-            CudaTimer timer, int[] sh, int iterations, int warmup) {
+    private static String convCase(CudaContext ctx, CudaConv conv, CudaConv tf32, SelectingConv engines,
+            CudaStream stream, CudaTimer timer, int[] sh, int iterations, int warmup) {
         ConvGeometry g = ConvGeometry.square(sh[5], 1, sh[5] / 2, 1, 1);
         Shape xs = Shape.nchw(sh[0], sh[1], sh[2], sh[3]);
         Shape ws = g.weightShape(sh[1], sh[4]);
@@ -101,6 +105,13 @@ public final class GpuBenchmark {
             String name = sh[0] + "," + sh[1] + "," + sh[2] + "," + sh[3] + "/" + sh[4] + "/" + sh[5];
             System.err.printf(Locale.ROOT, "%-22s %10.3f %10.3f %10.3f %10.1f %10.1f %10.1f%n", name, f, d, k,
                     flops / f / 1e6, flops / d / 1e6, flops / k / 1e6);
+            // The opt-in TF32 tensor-core variant (forward and backward-data), against cuDNN with TF32 on.
+            double ft = median(timer, stream, iterations, warmup,
+                    st -> tf32.forward(x, xs, w, ws, null, g, y, yw, st));
+            double dt = median(timer, stream, iterations, warmup,
+                    st -> tf32.backwardData(dy, w, ws, g, dx, xs, xw, st));
+            System.err.printf(Locale.ROOT, "  tf32 %s: fwd %.3f ms %.1f GF/s, bwd-data %.3f ms %.1f GF/s%n",
+                    ConvLaunch.TF32_VARIANTS.get(0), ft, flops / ft / 1e6, dt, flops / dt / 1e6);
             // The custom kernels' tile per pass (chosen on the first, warm-up call: measured, heuristic or forced).
             StringBuilder tiles = new StringBuilder();
             for (ConvProblem p : List.of(new ConvProblem(ConvPass.FORWARD, xs, ws, g, yw, false, false),
@@ -127,8 +138,10 @@ public final class GpuBenchmark {
             }
             return String.format(Locale.ROOT, "{\"n\":%d,\"c\":%d,\"h\":%d,\"w\":%d,\"k\":%d,\"r\":%d,\"fwd_ms\":%.6g,"
                     + "\"bwd_data_ms\":%.6g,\"bwd_filter_ms\":%.6g,\"fwd_gflops\":%.6g,\"bwd_data_gflops\":%.6g,"
-                    + "\"bwd_filter_gflops\":%.6g,\"tiles\":{%s},\"selection\":{%s}}", sh[0], sh[1], sh[2], sh[3], sh[4],
-                    sh[5], f, d, k, flops / f / 1e6, flops / d / 1e6, flops / k / 1e6, tiles, sel);
+                    + "\"bwd_filter_gflops\":%.6g,\"fwd_tf32_ms\":%.6g,\"bwd_data_tf32_ms\":%.6g,"
+                    + "\"fwd_tf32_gflops\":%.6g,\"bwd_data_tf32_gflops\":%.6g,\"tiles\":{%s},\"selection\":{%s}}", sh[0],
+                    sh[1], sh[2], sh[3], sh[4], sh[5], f, d, k, flops / f / 1e6, flops / d / 1e6, flops / k / 1e6, ft, dt,
+                    flops / ft / 1e6, flops / dt / 1e6, tiles, sel);
         }
     }
 

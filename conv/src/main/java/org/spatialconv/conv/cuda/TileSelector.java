@@ -30,6 +30,13 @@ public final class TileSelector<K> {
     public static final String PROPERTY = "spatialconv.conv.tile";
     /** Environment variable read when the property is not set. */
     public static final String ENV = "SPATIALCONV_CONV_TILE";
+    /**
+     * System property that sets the arithmetic the custom kernels may use: {@code fp32} (default: float32
+     * throughout) or {@code tf32} (the TF32 tensor-core variants join the measured candidates).
+     */
+    public static final String MATH_PROPERTY = "spatialconv.conv.math";
+    /** Environment variable read when {@link #MATH_PROPERTY} is not set. */
+    public static final String MATH_ENV = "SPATIALCONV_CONV_MATH";
     /** Smallest problem (2 x MACs) that {@code auto} measures. */
     public static final double MIN_MEASURED_FLOPS = 1e8;
 
@@ -39,16 +46,46 @@ public final class TileSelector<K> {
         double millis(String variant);
     }
 
-    /** How variants are chosen: {@code mode} and, for {@link Mode#FORCED}, the variant. */
-    public record Policy(Mode mode, String variant, String source) {
-        /** Measured where it pays, heuristic elsewhere. */
-        public static final Policy AUTO = new Policy(Mode.AUTO, null, "default");
+    /**
+     * How variants are chosen: {@code mode} and, for {@link Mode#FORCED}, the variant; {@code tf32}: whether the
+     * TF32 tensor-core variants are candidates too.
+     */
+    public record Policy(Mode mode, String variant, String source, boolean tf32) {
+        /** Measured where it pays, heuristic elsewhere, float32 only. */
+        public static final Policy AUTO = new Policy(Mode.AUTO, null, "default", false);
         /** The heuristic tile everywhere. */
-        public static final Policy HEURISTIC = new Policy(Mode.HEURISTIC, null, "heuristic");
+        public static final Policy HEURISTIC = new Policy(Mode.HEURISTIC, null, "heuristic", false);
 
-        /** From {@link #PROPERTY}, else {@link #ENV}, else {@link #AUTO}. */
+        /**
+         * From {@link #PROPERTY} (else {@link #ENV}, else {@link #AUTO}) and {@link #MATH_PROPERTY} (else
+         * {@link #MATH_ENV}, else {@code fp32}).
+         *
+         * @throws IllegalArgumentException for a value that is not one of the documented ones
+         */
         public static Policy fromSystem() {
-            return parse(System.getProperty(PROPERTY), System.getenv(ENV));
+            return parse(System.getProperty(PROPERTY), System.getenv(ENV))
+                    .withTf32(tf32(System.getProperty(MATH_PROPERTY), System.getenv(MATH_ENV)));
+        }
+
+        /** This policy with the TF32 variants allowed or not. */
+        public Policy withTf32(boolean allowed) {
+            return new Policy(mode, variant, source, allowed);
+        }
+
+        /**
+         * Whether a math setting (property value, environment value; either may be null) allows TF32.
+         *
+         * @throws IllegalArgumentException for a value other than {@code fp32} or {@code tf32}
+         */
+        static boolean tf32(String property, String env) {
+            Optional<Setting> s = Setting.read(MATH_PROPERTY, property, MATH_ENV, env);
+            if (s.isEmpty() || s.get().value().equals("fp32")) {
+                return false;
+            }
+            if (s.get().value().equals("tf32")) {
+                return true;
+            }
+            throw new IllegalArgumentException(s.get().source() + ": unknown math mode (fp32 or tf32)");
         }
 
         /**
@@ -65,17 +102,18 @@ public final class TileSelector<K> {
             String source = s.get().source();
             switch (value) {
                 case "auto":
-                    return new Policy(Mode.AUTO, null, source);
+                    return new Policy(Mode.AUTO, null, source, false);
                 case "heuristic":
-                    return new Policy(Mode.HEURISTIC, null, source);
+                    return new Policy(Mode.HEURISTIC, null, source, false);
                 case "measure":
-                    return new Policy(Mode.MEASURE, null, source);
+                    return new Policy(Mode.MEASURE, null, source, false);
                 default:
-                    if (!ConvLaunch.variantNames().contains(value)) {
+                    if (!ConvLaunch.isGemmVariant(value)) {
                         throw new IllegalArgumentException(source + ": unknown tile policy (one of auto, heuristic, "
-                                + "measure, " + String.join(", ", ConvLaunch.variantNames()) + ")");
+                                + "measure, " + String.join(", ", ConvLaunch.variantNames()) + ", "
+                                + String.join(", ", ConvLaunch.TF32_VARIANTS) + ")");
                     }
-                    return new Policy(Mode.FORCED, value, source);
+                    return new Policy(Mode.FORCED, value, source, false);
             }
         }
     }

@@ -72,7 +72,11 @@ class ConvLaunchTest {
         assertEquals(List.of("m64", "m64_pipe", "m16", "m16_pipe"), ConvLaunch.filterCandidateVariants(64));
         assertEquals(List.of("m64", "m64_pipe", "m16", "m16_pipe", "m128n128", "m128n128_pipe"),
                 ConvLaunch.filterCandidateVariants(65));
-        assertEquals(24, ConvLaunch.gemmKernelNames().size());
+        List<String> withTf32 = ConvLaunch.candidateVariants(64, 1 << 20, true);
+        assertEquals(ConvLaunch.candidateVariants(64, 1 << 20), withTf32.subList(0, withTf32.size() - 1));
+        assertEquals("m128n128_tf32", withTf32.get(withTf32.size() - 1), "TF32 only when allowed, after the rest");
+        assertEquals(26, ConvLaunch.gemmKernelNames().size());
+        assertTrue(ConvLaunch.gemmKernelNames().contains("sc_conv_fwd_m128n128_tf32"));
         assertEquals(6, ConvLaunch.filterKernelNames().size());
         assertTrue(ConvLaunch.gemmKernelNames().contains("sc_conv_bwd_data_m16n256_pipe"));
     }
@@ -108,6 +112,13 @@ class ConvLaunchTest {
         }
         assertEquals("sc_conv_bwd_filter_m64", ConvLaunch.backwardFilter(x, w, g, win, H100_SMS).kernel());
         assertThrows(IllegalArgumentException.class, () -> ConvLaunch.backwardFilter(x, w, g, win, 1, "m16n256"));
+        ConvLaunch tc = ConvLaunch.forward(x, w, g, win, "m128n128_tf32");
+        assertEquals("sc_conv_fwd_m128n128_tf32", tc.kernel());
+        assertEquals(256, tc.block());
+        assertArrayEquals(new int[] {(2 * 40 * 30 + 127) / 128, 1, 1}, tc.grid());
+        assertEquals("sc_conv_bwd_data_m128n128_tf32", ConvLaunch.backwardData(x, w, g, Window.full(x),
+                "m128n128_tf32").kernel());
+        assertThrows(IllegalArgumentException.class, () -> ConvLaunch.forward(x, w, g, win, "m16_tf32"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ConvLaunch.forward(x, w, g, win, "m8"));
         assertTrue(e.getMessage().startsWith("unknown tile variant 'm8' (one of m64, m64_pipe,"), e.getMessage());

@@ -41,11 +41,6 @@ class CudaLaunchReplayTest {
         return Window.of2d(h0, h0 + 1 + rnd.nextInt(h - h0), w0, w0 + 1 + rnd.nextInt(w - w0));
     }
 
-    private static boolean inside(Shape s, int i, Window win) {
-        int w = i % s.w();
-        int h = (i / s.w()) % s.h();
-        return h >= win.lo(0) && h < win.hi(0) && w >= win.lo(1) && w < win.hi(1);
-    }
 
     @BeforeEach
     void requireEmulator() throws Exception {
@@ -110,26 +105,25 @@ class CudaLaunchReplayTest {
             double[] dxRef = ReferenceConv.backwardData(dy, w, g, xs);
             Tensor dyMasked = dy.copy();
             for (int i = 0; i < ys.size(); i++) {
-                if (!inside(ys, i, dyWin)) {
+                if (!WindowedResult.inside(ys, i, dyWin)) {
                     dyMasked.data()[i] = 0f;
                 }
             }
             double[] dwRef = ReferenceConv.backwardFilter(x, dyMasked, g, ws);
             double[] dbRef = ReferenceConv.biasBackward(dyMasked);
-            for (int i = 0; i < ys.size(); i++) {
-                yRef[i] = inside(ys, i, yWin) ? yRef[i] : SENTINEL;
-            }
-            for (int i = 0; i < xs.size(); i++) {
-                dxRef[i] = inside(xs, i, xWin) ? dxRef[i] : SENTINEL;
-            }
             for (int i = 0; i < dwRef.length; i++) {
                 dwRef[i] += dwInit[i];
             }
             for (int i = 0; i < dbRef.length; i++) {
                 dbRef[i] += dbInit[i];
             }
-            assertTrue(ReferenceConv.relativeL2(hy.data, yRef) < TOLERANCE, "forward " + ctx + " window " + yWin);
-            assertTrue(ReferenceConv.relativeL2(hdx.data, dxRef) < TOLERANCE, "backward-data " + ctx + " window " + xWin);
+            assertTrue(WindowedResult.error(hy.data, yRef, ys, yWin) < TOLERANCE, "forward " + ctx + " window " + yWin);
+            assertEquals(-1, WindowedResult.firstChangedOutside(hy.data, ys, yWin, SENTINEL), "forward wrote outside "
+                    + yWin + ": " + ctx);
+            assertTrue(WindowedResult.error(hdx.data, dxRef, xs, xWin) < TOLERANCE, "backward-data " + ctx + " window "
+                    + xWin);
+            assertEquals(-1, WindowedResult.firstChangedOutside(hdx.data, xs, xWin, SENTINEL),
+                    "backward-data wrote outside " + xWin + ": " + ctx);
             assertTrue(ReferenceConv.relativeL2(hdw.data, dwRef) < TOLERANCE, "backward-filter " + ctx + " window "
                     + dyWin + " sms " + sms);
             assertTrue(ReferenceConv.relativeL2(hdb.data, dbRef) < TOLERANCE, "bias-grad " + ctx);

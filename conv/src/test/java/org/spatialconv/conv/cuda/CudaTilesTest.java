@@ -28,6 +28,8 @@ import org.spatialconv.conv.reference.ReferenceConv;
 class CudaTilesTest {
     private static final long SEED = 0x711E5L;
     private static final double TOLERANCE = 1e-5;
+    /** TF32 rounds each operand to 10 mantissa bits (relative error up to 2^-11). */
+    private static final double TF32_TOLERANCE = 4e-3;
     private static final float SENTINEL = -777.25f;
     private CudaGpu gpu;
 
@@ -52,7 +54,7 @@ class CudaTilesTest {
         return f;
     }
 
-    /** One problem's host data, and the reference results (outside the window: the sentinel). */
+    /** One problem's host data, and the reference results. */
     private record Problem(Shape xs, Shape ws, ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor dy,
             Window yWin, Window xWin, double[] yRef, double[] dxRef, float[] dwInit, double[] dwRef) {
         static Problem random(Random rnd) {
@@ -73,8 +75,6 @@ class CudaTilesTest {
             Window xWin = window(rnd, xs);
             double[] yRef = ReferenceConv.forward(x, w, bias, g);
             double[] dxRef = ReferenceConv.backwardData(dy, w, g, xs);
-            mask(yRef, ys, yWin);
-            mask(dxRef, xs, xWin);
             float[] dwInit = CudaTilesTest.random(rnd, ws.size());
             double[] dwRef = ReferenceConv.backwardFilter(x, dy, g, ws);
             for (int i = 0; i < dwRef.length; i++) {
@@ -89,14 +89,21 @@ class CudaTilesTest {
             return Window.of2d(h0, h0 + 1 + rnd.nextInt(s.h() - h0), w0, w0 + 1 + rnd.nextInt(s.w() - w0));
         }
 
-        private static void mask(double[] ref, Shape s, Window win) {
-            for (int i = 0; i < ref.length; i++) {
-                int col = i % s.w();
-                int row = (i / s.w()) % s.h();
-                if (row < win.lo(0) || row >= win.hi(0) || col < win.lo(1) || col >= win.hi(1)) {
-                    ref[i] = SENTINEL;
-                }
-            }
+        /**
+         * Asserts {y, dx, dw}: y and dx within {@code tolerance} inside their windows and untouched outside, dw
+         * (float32 in every variant) within {@link #TOLERANCE}; returns the larger window error of y and dx.
+         */
+        double check(float[][] got, double tolerance, String ctx) {
+            Shape ys = g.outputShape(xs, ws);
+            double f = WindowedResult.error(got[0], yRef, ys, yWin);
+            double d = WindowedResult.error(got[1], dxRef, xs, xWin);
+            assertTrue(f < tolerance, "forward " + f + " " + ctx);
+            assertTrue(d < tolerance, "backward-data " + d + " " + ctx);
+            assertEquals(-1, WindowedResult.firstChangedOutside(got[0], ys, yWin, SENTINEL), "forward outside " + ctx);
+            assertEquals(-1, WindowedResult.firstChangedOutside(got[1], xs, xWin, SENTINEL), "backward-data outside "
+                    + ctx);
+            assertTrue(ReferenceConv.relativeL2(got[2], dwRef) < TOLERANCE, "backward-filter " + ctx);
+            return Math.max(f, d);
         }
 
         @Override
@@ -151,9 +158,7 @@ class CudaTilesTest {
                 CudaConv conv = new CudaConv(gpu.module(), sms, TileSelector.Policy.parse(v, null), null);
                 float[][] got = run(conv, p);
                 String ctx = "seed " + SEED + " case " + c + " variant " + v + ": " + p;
-                assertTrue(ReferenceConv.relativeL2(got[0], p.yRef()) < TOLERANCE, "forward " + ctx);
-                assertTrue(ReferenceConv.relativeL2(got[1], p.dxRef()) < TOLERANCE, "backward-data " + ctx);
-                assertTrue(ReferenceConv.relativeL2(got[2], p.dwRef()) < TOLERANCE, "backward-filter " + ctx);
+                p.check(got, TOLERANCE, ctx);
                 if (first == null) {
                     first = got;
                 } else {
@@ -173,6 +178,33 @@ class CudaTilesTest {
     }
 
     @Test
+    void tf32VariantsAreWithinTf32RoundingOfTheReference() {
+        Random rnd = new Random(SEED + 2);
+        int sms = gpu.context().multiprocessorCount();
+        double worst = 0;
+        for (int c = 0; c < 3; c++) {
+            Problem p = Problem.random(rnd);
+            for (String v : ConvLaunch.TF32_VARIANTS) {
+                float[][] got = run(new CudaConv(gpu.module(), sms, TileSelector.Policy.parse(v, null), null), p);
+                String ctx = "seed " + (SEED + 2) + " case " + c + " variant " + v + ": " + p;
+                worst = Math.max(worst, p.check(got, TF32_TOLERANCE, ctx));
+            }
+        }
+        assertTrue(worst > TOLERANCE && worst < TF32_TOLERANCE, "TF32 variants round their inputs: worst relative L2 "
+                + "inside the windows " + worst);
+        System.out.println("CudaTilesTest: TF32 variants within " + TF32_TOLERANCE + " of the reference (worst inside "
+                + "the windows " + worst + ")");
+        try (DeviceLaunchTimer timer = new DeviceLaunchTimer(gpu.context())) {
+            CudaConv conv = new CudaConv(gpu.module(), sms, TileSelector.Policy.parse("measure", null).withTf32(true),
+                    timer);
+            run(conv, Problem.random(rnd));
+            long tf32Timed = conv.tileChoices().values().stream()
+                    .filter(ch -> ch.verdicts().containsKey(ConvLaunch.TF32_VARIANTS.get(0))).count();
+            assertEquals(2, tf32Timed, "forward and backward-data measure the TF32 variant too: " + conv.tileChoices());
+        }
+    }
+
+    @Test
     void measuredChoiceTimesEveryCandidateOnceAndKeepsTheFastest() {
         Random rnd = new Random(SEED + 1);
         Problem p = Problem.random(rnd);
@@ -180,9 +212,7 @@ class CudaTilesTest {
             CudaConv conv = new CudaConv(gpu.module(), gpu.context().multiprocessorCount(),
                     TileSelector.Policy.parse("measure", null), timer);
             float[][] got = run(conv, p);
-            assertTrue(ReferenceConv.relativeL2(got[0], p.yRef()) < TOLERANCE, "forward " + p);
-            assertTrue(ReferenceConv.relativeL2(got[1], p.dxRef()) < TOLERANCE, "backward-data " + p);
-            assertTrue(ReferenceConv.relativeL2(got[2], p.dwRef()) < TOLERANCE, "backward-filter " + p);
+            p.check(got, TOLERANCE, "measured: " + p);
             Map<ConvProblem, TileSelector.Choice> choices = conv.tileChoices();
             assertEquals(3, choices.size(), choices.toString());
             for (Map.Entry<ConvProblem, TileSelector.Choice> e : choices.entrySet()) {

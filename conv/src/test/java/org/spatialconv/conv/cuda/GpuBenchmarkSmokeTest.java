@@ -37,7 +37,8 @@ class GpuBenchmarkSmokeTest {
         String s = Files.readString(json);
         assertTrue(s.contains("\"device\":\"" + GpuTests.EMULATED_NAME), s);
         assertTrue(s.contains("\"box\":\"1x2x4x5 of 1x2x6x7\""), s);
-        for (String key : List.of("fwd_gflops", "bwd_data_gflops", "bwd_filter_gflops")) {
+        for (String key : List.of("fwd_gflops", "bwd_data_gflops", "bwd_filter_gflops", "fwd_tf32_gflops",
+                "bwd_data_tf32_gflops")) {
             List<Double> v = GpuTests.jsonNumbers(s, key);
             assertEquals(2, v.size(), key + " per shape in " + s);
             v.forEach(x -> assertTrue(x > 0 && Double.isFinite(x), key + "=" + x));
@@ -82,7 +83,8 @@ class GpuBenchmarkSmokeTest {
             "--warmup", "1", "--json", ours.toString()});
         String s = Files.readString(ours);
         double[] gflops = {GpuTests.jsonNumbers(s, "fwd_gflops").get(0), GpuTests.jsonNumbers(s, "bwd_data_gflops").get(0),
-            GpuTests.jsonNumbers(s, "bwd_filter_gflops").get(0)};
+            GpuTests.jsonNumbers(s, "bwd_filter_gflops").get(0), GpuTests.jsonNumbers(s, "fwd_tf32_gflops").get(0),
+            GpuTests.jsonNumbers(s, "bwd_data_tf32_gflops").get(0)};
         // A peer 4x faster: every pass misses the 0.5 bar, and the script says so in its exit status.
         Result slow = python(script.toString(), ours.toString(), peer(dir.resolve("fast-peer.json"), gflops, 4).toString());
         assertEquals(1, slow.status, slow.out);
@@ -92,6 +94,9 @@ class GpuBenchmarkSmokeTest {
         assertEquals(0, fast.status, fast.out);
         assertEquals(3, count(fast.out, "| 2.00 | pass |"), fast.out);
         assertTrue(fast.out.contains("| 1,3,9,10 / 4 / 3 | fwd |"), fast.out);
+        // The TF32 table (informational): ours against the peer's TF32 numbers, which are half ours here too.
+        assertTrue(fast.out.contains("TF32 (opt-in"), fast.out);
+        assertEquals(5, count(fast.out, "| 2.00 |"), "3 float32 passes and 2 TF32 ones: " + fast.out);
         assertTrue(fast.out.contains("(bar 80%)"), fast.out);
         assertTrue(fast.out.contains("- custom: usable"), fast.out);
         assertEquals(3, count(fast.out, "| 1,3,9,10 / 4 / 3 | forward |") + count(fast.out, "| backward-data |")
@@ -105,8 +110,9 @@ class GpuBenchmarkSmokeTest {
     private static Path peer(Path file, double[] gflops, double factor) throws IOException {
         Files.writeString(file, String.format(Locale.ROOT, "{\"engine\":\"pytorch-cudnn\",\"device\":\"test peer\","
                 + "\"torch\":\"0\",\"cudnn\":0,\"iterations\":1,\"shapes\":[{\"n\":1,\"c\":3,\"h\":9,\"w\":10,\"k\":4,"
-                + "\"r\":3,\"fwd_gflops\":%.17g,\"bwd_data_gflops\":%.17g,\"bwd_filter_gflops\":%.17g}]}",
-                gflops[0] * factor, gflops[1] * factor, gflops[2] * factor));
+                + "\"r\":3,\"fwd_gflops\":%.17g,\"bwd_data_gflops\":%.17g,\"bwd_filter_gflops\":%.17g,"
+                + "\"fwd_tf32_gflops\":%.17g,\"bwd_data_tf32_gflops\":%.17g}]}", gflops[0] * factor, gflops[1] * factor,
+                gflops[2] * factor, gflops[3] * factor, gflops[4] * factor));
         return file;
     }
 

@@ -25,6 +25,15 @@ class TileSelectorTest {
         TileSelector.Policy forced = TileSelector.Policy.parse("m128n128_PIPE", null);
         assertEquals(TileSelector.Mode.FORCED, forced.mode());
         assertEquals("m128n128_pipe", forced.variant());
+        assertEquals("m128n128_tf32", TileSelector.Policy.parse("m128n128_tf32", null).variant());
+        assertThrows(IllegalArgumentException.class, () -> TileSelector.Policy.parse("m16_tf32", null));
+        assertEquals(false, TileSelector.Policy.tf32(null, null));
+        assertEquals(false, TileSelector.Policy.tf32("FP32", "tf32"));
+        assertEquals(true, TileSelector.Policy.tf32(null, " tf32 "));
+        IllegalArgumentException m = assertThrows(IllegalArgumentException.class,
+                () -> TileSelector.Policy.tf32("bf16", null));
+        assertEquals(TileSelector.MATH_PROPERTY + "=bf16: unknown math mode (fp32 or tf32)", m.getMessage());
+        assertTrue(TileSelector.Policy.AUTO.withTf32(true).tf32());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TileSelector.Policy.parse("m99", null));
         assertTrue(e.getMessage().startsWith(TileSelector.PROPERTY + "=m99: unknown tile policy (one of auto, "
