@@ -36,7 +36,7 @@ inline const std::vector<std::string>& emu_kernel_names() {
 #undef SC_EMU_CONV_NAMES
         v.push_back("sc_conv_fwd_m128n128_tf32");
         v.push_back("sc_conv_bwd_data_m128n128_tf32");
-#define SC_EMU_FILTER_NAMES(NAME, BM, BN)                                                                          \
+#define SC_EMU_FILTER_NAMES(NAME, BM, BN, TY)                                                                        \
     v.push_back("sc_conv_bwd_filter_" #NAME);                                                                      \
     v.push_back("sc_conv_bwd_filter_" #NAME "_pipe");
         SC_CONV_FILTER_TILES(SC_EMU_FILTER_NAMES)
@@ -100,7 +100,7 @@ std::function<void()> emu_bind(const std::string& name, dim3 g, dim3 blk, A& a) 
 #undef SC_EMU_CONV_BIND
     if (name == "sc_conv_fwd_m128n128_tf32") return conv_fwd(sc_conv_fwd_m128n128_tf32);
     if (name == "sc_conv_bwd_data_m128n128_tf32") return conv_bwd(sc_conv_bwd_data_m128n128_tf32);
-#define SC_EMU_FILTER_BIND(NAME, BM, BN)                                                                           \
+#define SC_EMU_FILTER_BIND(NAME, BM, BN, TY)                                                                         \
     if (name == "sc_conv_bwd_filter_" #NAME) return conv_filter(sc_conv_bwd_filter_##NAME);                       \
     if (name == "sc_conv_bwd_filter_" #NAME "_pipe") return conv_filter(sc_conv_bwd_filter_##NAME##_pipe);
     SC_CONV_FILTER_TILES(SC_EMU_FILTER_BIND)

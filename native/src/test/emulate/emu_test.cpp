@@ -229,7 +229,7 @@ static void testConv(int cases) {
                        out.data(), (int) w.size(), splits, acc);
             check("conv_bwd_filter", rel(out, want), str(g) + " tile " + tile + " splits " + std::to_string(splits));
         };
-#define SC_TEST_FILTER(NAME, BM, BN)                                                                               \
+#define SC_TEST_FILTER(NAME, BM, BN, TY)                                                                             \
         filter(sc_conv_bwd_filter_##NAME, BM, BN, #NAME);                                                          \
         filter(sc_conv_bwd_filter_##NAME##_pipe, BM, BN, #NAME "_pipe");
         SC_CONV_FILTER_TILES(SC_TEST_FILTER)

@@ -101,7 +101,7 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
             new Tile("m16n256", 16, 256, 256));
     /** The backward-filter tiles, in conv_filter.cu's order. */
     public static final List<Tile> FILTER_TILES = List.of(new Tile("m64", 64, 64, 256), new Tile("m16", 16, 128, 256),
-            new Tile("m128n128", 128, 128, 256));
+            new Tile("m128n128", 128, 128, 256), new Tile("m16n256", 16, 256, 256));
     /** Kernel-name suffix of the pipelined variant of a tile. */
     public static final String PIPELINED = "_pipe";
     /** Kernel-name suffix of the TF32 tensor-core variant of a tile (pipelined; inputs rounded to TF32). */
@@ -161,7 +161,8 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
         return tileOf(variant, TILES);
     }
 
-    private static Optional<Tile> tileOf(String variant, List<Tile> tiles) {
+    /** The tile of a variant in {@code tiles} ({@link #TILES} or {@link #FILTER_TILES}), if it is one. */
+    static Optional<Tile> tileOf(String variant, List<Tile> tiles) {
         String base = variant;
         for (String suffix : List.of(PIPELINED, TF32)) {
             if (variant.endsWith(suffix)) {

@@ -41,7 +41,7 @@ public final class CudaConv {
         this.sms = sms;
         this.timer = timer;
         this.tiles = new TileSelector<>(policy, timer != null);
-        // A forced tile that backward-filter does not have (m32, m16n256, ...) leaves backward-filter heuristic.
+        // A forced tile that backward-filter does not have (m32, m64n128, ...) leaves backward-filter heuristic.
         boolean filterTile = policy.mode() != TileSelector.Mode.FORCED
                 || ConvLaunch.filterVariantNames().contains(policy.variant());
         this.filterTiles = new TileSelector<>(filterTile ? policy : new TileSelector.Policy(TileSelector.Mode.HEURISTIC,

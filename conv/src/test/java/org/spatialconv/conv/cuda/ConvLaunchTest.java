@@ -68,16 +68,17 @@ class ConvLaunchTest {
             assertTrue(ConvLaunch.variantNames().containsAll(c), c.toString());
             assertEquals(0, c.size() % 2, "each tile plain and pipelined: " + c);
         }
-        assertEquals(List.of("m16", "m16_pipe"), ConvLaunch.filterCandidateVariants(16));
-        assertEquals(List.of("m64", "m64_pipe", "m16", "m16_pipe"), ConvLaunch.filterCandidateVariants(64));
-        assertEquals(List.of("m64", "m64_pipe", "m16", "m16_pipe", "m128n128", "m128n128_pipe"),
-                ConvLaunch.filterCandidateVariants(65));
+        assertEquals(List.of("m16", "m16_pipe", "m16n256", "m16n256_pipe"), ConvLaunch.filterCandidateVariants(16));
+        assertEquals(List.of("m64", "m64_pipe", "m16", "m16_pipe", "m16n256", "m16n256_pipe"),
+                ConvLaunch.filterCandidateVariants(64));
+        assertEquals(List.of("m64", "m64_pipe", "m16", "m16_pipe", "m128n128", "m128n128_pipe", "m16n256",
+                "m16n256_pipe"), ConvLaunch.filterCandidateVariants(65));
         List<String> withTf32 = ConvLaunch.candidateVariants(64, 1 << 20, true);
         assertEquals(ConvLaunch.candidateVariants(64, 1 << 20), withTf32.subList(0, withTf32.size() - 1));
         assertEquals("m128n128_tf32", withTf32.get(withTf32.size() - 1), "TF32 only when allowed, after the rest");
         assertEquals(26, ConvLaunch.gemmKernelNames().size());
         assertTrue(ConvLaunch.gemmKernelNames().contains("sc_conv_fwd_m128n128_tf32"));
-        assertEquals(6, ConvLaunch.filterKernelNames().size());
+        assertEquals(8, ConvLaunch.filterKernelNames().size());
         assertTrue(ConvLaunch.gemmKernelNames().contains("sc_conv_bwd_data_m16n256_pipe"));
     }
 
@@ -103,15 +104,16 @@ class ConvLaunchTest {
         for (String v : ConvLaunch.filterVariantNames()) {
             ConvLaunch f = ConvLaunch.backwardFilter(x, w, g, win, H100_SMS, v);
             assertEquals("sc_conv_bwd_filter_" + v, f.kernel());
-            int bn = v.startsWith("m16") ? 128 : v.startsWith("m64") ? 64 : 128;
-            int bm = v.startsWith("m16") ? 16 : v.startsWith("m64") ? 64 : 128;
+            ConvLaunch.Tile t = ConvLaunch.tileOf(v, ConvLaunch.FILTER_TILES).orElseThrow();
+            int bn = t.columns();
+            int bm = t.rows();
             assertEquals((64 * 9 + bn - 1) / bn, f.grid()[0], v);
             assertEquals((96 + bm - 1) / bm, f.grid()[1], v);
             assertEquals(f.splits(), f.grid()[2], v);
             assertEquals((long) f.splits() * w.size(), f.workspaceFloats(), v);
         }
         assertEquals("sc_conv_bwd_filter_m64", ConvLaunch.backwardFilter(x, w, g, win, H100_SMS).kernel());
-        assertThrows(IllegalArgumentException.class, () -> ConvLaunch.backwardFilter(x, w, g, win, 1, "m16n256"));
+        assertThrows(IllegalArgumentException.class, () -> ConvLaunch.backwardFilter(x, w, g, win, 1, "m32"));
         ConvLaunch tc = ConvLaunch.forward(x, w, g, win, "m128n128_tf32");
         assertEquals("sc_conv_fwd_m128n128_tf32", tc.kernel());
         assertEquals(256, tc.block());
