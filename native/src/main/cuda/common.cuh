@@ -30,5 +30,26 @@ struct ConvParams {
     int split_tiles;                 // bwd-filter: reduction tiles (of CONV_BK pixels) per split
 };
 
+// A thread's TM values of one row of a shared-memory A tile (row = As[stage][k], BM floats): rows ty + TY*i, or,
+// with one thread row (VEC), rows [0, TM) read as float4 broadcasts (the row must be 16-byte aligned).
+template <int TM, int TY, bool VEC>
+__device__ __forceinline__ void sc_tile_rows(float (&a)[TM], const float* row, int ty) {
+    if constexpr (VEC) {
+#pragma unroll
+        for (int i = 0; i < TM; i += 4) {
+            const float4 v = *reinterpret_cast<const float4*>(row + i);
+            a[i] = v.x;
+            a[i + 1] = v.y;
+            a[i + 2] = v.z;
+            a[i + 3] = v.w;
+        }
+    } else {
+#pragma unroll
+        for (int i = 0; i < TM; i++) {
+            a[i] = row[ty + TY * i];
+        }
+    }
+}
+
 #define CONV_THREADS 256
 #define CONV_BK 16

@@ -214,21 +214,7 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
         for (int kk = 0; kk < CONV_BK; kk++) {
             float a[TM];
             float b[TN];
-            if constexpr (VEC_A) {
-#pragma unroll
-                for (int i = 0; i < TM; i += 4) {
-                    const float4 v = *reinterpret_cast<const float4*>(&As[s][kk][i]);
-                    a[i] = v.x;
-                    a[i + 1] = v.y;
-                    a[i + 2] = v.z;
-                    a[i + 3] = v.w;
-                }
-            } else {
-#pragma unroll
-                for (int i = 0; i < TM; i++) {
-                    a[i] = As[s][kk][ty + TY * i];
-                }
-            }
+            sc_tile_rows<TM, TY, VEC_A>(a, As[s][kk], ty);
 #pragma unroll
             for (int j = 0; j < TN; j++) {
                 b[j] = Bs[s][kk][tx + TX * j];

@@ -107,21 +107,7 @@ __device__ __forceinline__ void conv_filter_gemm(const float* SC_RESTRICT x, con
         for (int k2 = 0; k2 < CONV_BK; k2++) {
             float a[TM];
             float b[TN];
-            if constexpr (VEC_A) {
-#pragma unroll
-                for (int i = 0; i < TM; i += 4) {
-                    const float4 v = *reinterpret_cast<const float4*>(&As[s][k2][i]);
-                    a[i] = v.x;
-                    a[i + 1] = v.y;
-                    a[i + 2] = v.z;
-                    a[i + 3] = v.w;
-                }
-            } else {
-#pragma unroll
-                for (int i = 0; i < TM; i++) {
-                    a[i] = As[s][k2][ty + TY * i];
-                }
-            }
+            sc_tile_rows<TM, TY, VEC_A>(a, As[s][k2], ty);
 #pragma unroll
             for (int j = 0; j < TN; j++) {
                 b[j] = Bs[s][k2][tx + TX * j];
