@@ -21,12 +21,20 @@ final class WindowedResult {
 
     /** Relative L2 error of {@code got} against {@code ref} over the elements inside {@code win}. */
     static double error(float[] got, double[] ref, Shape s, Window win) {
+        return error(got, ref, ref, s, win);
+    }
+
+    /**
+     * L2 error of {@code got} against {@code ref} inside {@code win}, relative to the L2 norm of {@code scale} there
+     * (e.g. the sums of the products' magnitudes, for an arithmetic whose error is relative to those, such as TF32).
+     */
+    static double error(float[] got, double[] ref, double[] scale, Shape s, Window win) {
         double num = 0;
         double den = 0;
         for (int i = 0; i < ref.length; i++) {
             if (inside(s, i, win)) {
                 num += (got[i] - ref[i]) * (got[i] - ref[i]);
-                den += ref[i] * ref[i];
+                den += scale[i] * scale[i];
             }
         }
         return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
