@@ -262,6 +262,16 @@ __device__ __forceinline__ void conv_gemm(const float* SC_RESTRICT src, const fl
 // 64 rows x 32 columns as 4 x 2 WMMA 16x16x8 accumulators (float32). As is [k][m], so A fragments load
 // column-major with ldm = BM; Bs is [k][p], row-major with ldm = BN. The epilogue goes through a 16x16 scratch tile
 // per warp, so the pixel decoding and bias happen per element.
+// Loads a WMMA operand fragment from shared memory and rounds its elements to TF32 (cvt.rna).
+template <typename Fragment>
+__device__ __forceinline__ void load_tf32(Fragment& f, const float* p, unsigned ldm) {
+    nvcuda::wmma::load_matrix_sync(f, p, ldm);
+#pragma unroll
+    for (int e = 0; e < f.num_elements; e++) {
+        f.x[e] = nvcuda::wmma::__float_to_tf32(f.x[e]);
+    }
+}
+
 template <bool BWD>
 __device__ __forceinline__ void conv_gemm_tf32(const float* SC_RESTRICT src, const float* SC_RESTRICT wt,
                                                const float* SC_RESTRICT bias, float* SC_RESTRICT dst,
@@ -295,19 +305,11 @@ __device__ __forceinline__ void conv_gemm_tf32(const float* SC_RESTRICT src, con
             wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> b[2];
 #pragma unroll
             for (int i = 0; i < 4; i++) {
-                wmma::load_matrix_sync(a[i], &As[s][k0][wm + 16 * i], BM);
-#pragma unroll
-                for (int e = 0; e < a[i].num_elements; e++) {
-                    a[i].x[e] = wmma::__float_to_tf32(a[i].x[e]);
-                }
+                load_tf32(a[i], &As[s][k0][wm + 16 * i], BM);
             }
 #pragma unroll
             for (int j = 0; j < 2; j++) {
-                wmma::load_matrix_sync(b[j], &Bs[s][k0][wn + 16 * j], BN);
-#pragma unroll
-                for (int e = 0; e < b[j].num_elements; e++) {
-                    b[j].x[e] = wmma::__float_to_tf32(b[j].x[e]);
-                }
+                load_tf32(b[j], &Bs[s][k0][wn + 16 * j], BN);
             }
 #pragma unroll
             for (int i = 0; i < 4; i++) {

@@ -102,6 +102,8 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
     /** The backward-filter tiles, in conv_filter.cu's order. */
     public static final List<Tile> FILTER_TILES = List.of(new Tile("m64", 64, 64, 256), new Tile("m16", 16, 128, 256),
             new Tile("m128n128", 128, 128, 256), new Tile("m16n256", 16, 256, 256));
+    private static final List<String> VARIANTS = variants(TILES);
+    private static final List<String> FILTER_VARIANTS = variants(FILTER_TILES);
     /** Kernel-name suffix of the pipelined variant of a tile. */
     public static final String PIPELINED = "_pipe";
     /** Kernel-name suffix of the TF32 tensor-core variant of a tile (pipelined; inputs rounded to TF32). */
@@ -139,12 +141,12 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
 
     /** The forward / backward-data variant names: every tile, plain then pipelined ({@code m64}, {@code m64_pipe}, ...). */
     public static List<String> variantNames() {
-        return variants(TILES);
+        return VARIANTS;
     }
 
     /** The backward-filter variant names. */
     public static List<String> filterVariantNames() {
-        return variants(FILTER_TILES);
+        return FILTER_VARIANTS;
     }
 
     private static List<String> variants(List<Tile> tiles) {
@@ -153,7 +155,7 @@ public record ConvLaunch(String kernel, int[] grid, int block, int[] params, int
             v.add(t.name());
             v.add(t.name() + PIPELINED);
         }
-        return v;
+        return List.copyOf(v);
     }
 
     /** The forward / backward-data tile of variant {@code name} ({@code m128n128} or {@code m128n128_pipe}). */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
@@ -23,6 +24,7 @@ public final class CudaConv {
     private final TileSelector<ConvProblem> tiles;
     private final TileSelector<ConvProblem> filterTiles;
     private final DeviceLaunchTimer timer;
+    private final Map<ConvProblem, Long> filterWorkspace = new ConcurrentHashMap<>();
 
     /**
      * Launches through {@code module} for a device with {@code sms} multiprocessors, the heuristic tile everywhere
@@ -94,7 +96,7 @@ public final class CudaConv {
         int rows = fwd ? p[9] : p[8];
         long pixels = (long) p[0] * p[20] * p[21];
         double flops = 2.0 * rows * pixels * (fwd ? p[8] : p[9]) * p[10] * p[11] * p[7];
-        String v = tiles.choose(key, flops, ConvLaunch.candidateVariants(rows, pixels, tiles.policy().tf32()),
+        String v = tiles.choose(key, flops, () -> ConvLaunch.candidateVariants(rows, pixels, tiles.policy().tf32()),
                 variant -> timer.millis(stream, st -> launch(make.apply(variant), args, st)));
         launch(make.apply(v), args, stream);
     }
@@ -108,11 +110,15 @@ public final class CudaConv {
      * split factor depends on the tile).
      */
     public long backwardFilterWorkspace(Shape xs, Shape ws, ConvGeometry g, Window dyWindow) {
-        long most = 0;
-        for (String v : filterVariants(ws, g)) {
-            most = Math.max(most, ConvLaunch.backwardFilter(xs, ws, g, dyWindow, sms, v).workspaceFloats());
-        }
-        return most;
+        // Asked on every backward-filter call by the engines and runtimes: computed once per problem.
+        return filterWorkspace.computeIfAbsent(new ConvProblem(ConvPass.BACKWARD_FILTER, xs, ws, g, dyWindow, false,
+                false), k -> {
+                    long most = 0;
+                    for (String v : filterVariants(ws, g)) {
+                        most = Math.max(most, ConvLaunch.backwardFilter(xs, ws, g, dyWindow, sms, v).workspaceFloats());
+                    }
+                    return most;
+                });
     }
 
     /** The backward-filter variants a problem may run: the candidates, and the forced one. */
@@ -132,16 +138,12 @@ public final class CudaConv {
      */
     public void backwardFilter(DeviceArray x, Shape xs, DeviceArray dy, ConvGeometry g, DeviceArray dw, Shape ws,
             Window dyWindow, boolean accumulate, DeviceArray workspace, CudaStream stream) {
-        long need = backwardFilterWorkspace(xs, ws, g, dyWindow);
-        if (workspace.floats() < need) {
-            throw new IllegalArgumentException("workspace has " + workspace.floats() + " floats, needs " + need);
-        }
         ConvProblem key = new ConvProblem(ConvPass.BACKWARD_FILTER, xs, ws, g, dyWindow, false, accumulate);
         Function<String, ConvLaunch> make = v -> ConvLaunch.backwardFilter(xs, ws, g, dyWindow, sms, v);
         int kg = ws.dim(0) / g.groups();
         long pixels = (long) xs.n() * dyWindow.extent(0) * dyWindow.extent(1);
         double flops = 2.0 * kg * pixels * ws.size() / ws.dim(0) * g.groups();
-        String v = filterTiles.choose(key, flops, ConvLaunch.filterCandidateVariants(kg),
+        String v = filterTiles.choose(key, flops, () -> ConvLaunch.filterCandidateVariants(kg),
                 variant -> timer.millis(stream, st -> launchFilter(make.apply(variant), x, dy, workspace, st)));
         ConvLaunch l = make.apply(v);
         launchFilter(l, x, dy, workspace, stream);
@@ -150,7 +152,12 @@ public final class CudaConv {
                 .buffer(workspace).buffer(dw).i(count).i(l.splits()).i(accumulate ? 1 : 0));
     }
 
+    /** The split kernel of {@code l}, after checking that its partial sums fit {@code workspace}. */
     private void launchFilter(ConvLaunch l, DeviceArray x, DeviceArray dy, DeviceArray workspace, CudaStream stream) {
+        if (workspace.floats() < l.workspaceFloats()) {
+            throw new IllegalArgumentException("workspace has " + workspace.floats() + " floats, " + l.kernel()
+                    + " needs " + l.workspaceFloats() + " (size it with backwardFilterWorkspace)");
+        }
         module.launch(l.kernel(), l.grid(), l.block(), stream, new KernelArgs().buffer(x).buffer(dy).buffer(workspace)
                 .struct(l.params()).i(l.splits()));
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Chooses, once per problem key, which tile variant of the custom forward / backward-data kernels runs it
@@ -159,10 +160,11 @@ public final class TileSelector<K> {
      * {@code timing}. Timing runs outside this selector's lock (it may wait for the caller's stream); two threads
      * that measure the same new key at once both measure, and the first result is kept.
      *
-     * @param candidates the variants to consider, the heuristic's first ({@link ConvLaunch#candidateVariants})
+     * @param candidateList the variants to consider, the heuristic's first ({@link ConvLaunch#candidateVariants});
+     *                      asked for only on a key's first call
      * @throws IllegalStateException if every candidate failed (the cause of the first failure attached)
      */
-    public String choose(K key, double flops, List<String> candidates, Timing timing) {
+    public String choose(K key, double flops, Supplier<List<String>> candidateList, Timing timing) {
         if (policy.mode() == Mode.FORCED) {
             return policy.variant();
         }
@@ -172,6 +174,7 @@ public final class TileSelector<K> {
                 return c.variant();
             }
         }
+        List<String> candidates = candidateList.get();
         Choice c;
         boolean measure = canTime && candidates.size() > 1 && (policy.mode() == Mode.MEASURE
                 || policy.mode() == Mode.AUTO && flops >= MIN_MEASURED_FLOPS);

@@ -48,16 +48,16 @@ class TileSelectorTest {
             timed.add(v);
             return TIMES.get(v);
         };
-        assertEquals("m16_pipe", s.choose("big", 1e9, CANDIDATES, t));
+        assertEquals("m16_pipe", s.choose("big", 1e9, () -> CANDIDATES, t));
         assertEquals(CANDIDATES, timed, "every candidate timed once, in order");
-        assertEquals("m16_pipe", s.choose("big", 1e9, CANDIDATES, t));
+        assertEquals("m16_pipe", s.choose("big", 1e9, () -> CANDIDATES, t));
         assertEquals(4, timed.size(), "the choice is cached");
         TileSelector.Choice c = s.choices().get("big");
         assertEquals("measured", c.how());
         assertEquals("m16_pipe (measured; m64: 2.000 ms; m64_pipe: 1.500 ms; m16: 3.000 ms; m16_pipe: 0.900 ms)",
                 c.describe());
 
-        assertEquals("m64", s.choose("small", TileSelector.MIN_MEASURED_FLOPS / 2, CANDIDATES, t));
+        assertEquals("m64", s.choose("small", TileSelector.MIN_MEASURED_FLOPS / 2, () -> CANDIDATES, t));
         assertEquals(4, timed.size(), "a small problem is not timed under auto");
         assertTrue(s.choices().get("small").how().startsWith("heuristic (5.0e+07 FLOPs < 1e+08 measured)"),
                 s.choices().get("small").how());
@@ -67,20 +67,20 @@ class TileSelectorTest {
     void measureTimesEverySizeAndHeuristicAndForcedTimeNothing() {
         TileSelector.Timing t = TIMES::get;
         TileSelector<String> m = new TileSelector<>(TileSelector.Policy.parse("measure", null), true);
-        assertEquals("m16_pipe", m.choose("tiny", 10, CANDIDATES, t));
+        assertEquals("m16_pipe", m.choose("tiny", 10, () -> CANDIDATES, t));
         TileSelector.Timing fail = v -> {
             throw new AssertionError("timed " + v);
         };
         TileSelector<String> h = new TileSelector<>(TileSelector.Policy.HEURISTIC, true);
-        assertEquals("m64", h.choose("big", 1e12, CANDIDATES, fail));
+        assertEquals("m64", h.choose("big", 1e12, () -> CANDIDATES, fail));
         assertTrue(h.choices().get("big").how().startsWith("heuristic (heuristic)"), h.choices().get("big").how());
         TileSelector<String> f = new TileSelector<>(TileSelector.Policy.parse("m16n256", null), true);
-        assertEquals("m16n256", f.choose("big", 1e12, CANDIDATES, fail), "forced even where not a candidate");
+        assertEquals("m16n256", f.choose("big", 1e12, () -> CANDIDATES, fail), "forced even where not a candidate");
         TileSelector<String> noTimer = new TileSelector<>(TileSelector.Policy.parse("measure", null), false);
-        assertEquals("m64", noTimer.choose("big", 1e12, CANDIDATES, fail));
+        assertEquals("m64", noTimer.choose("big", 1e12, () -> CANDIDATES, fail));
         assertTrue(noTimer.choices().get("big").how().contains("cannot be timed"));
         TileSelector<String> one = new TileSelector<>(TileSelector.Policy.AUTO, true);
-        assertEquals("m16", one.choose("big", 1e12, List.of("m16"), fail));
+        assertEquals("m16", one.choose("big", 1e12, () -> List.of("m16"), fail));
     }
 
     @Test
@@ -92,9 +92,9 @@ class TileSelectorTest {
             }
             return TIMES.get(v);
         };
-        assertEquals("m64", s.choose("k", 1e9, CANDIDATES, t));
+        assertEquals("m64", s.choose("k", 1e9, () -> CANDIDATES, t));
         assertEquals("failed: CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES", s.choices().get("k").verdicts().get("m16_pipe"));
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.choose("k2", 1e9, CANDIDATES,
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.choose("k2", 1e9, () -> CANDIDATES,
                 v -> {
                     throw new IllegalStateException("boom " + v);
                 }));
