@@ -2,6 +2,8 @@
 # Side-by-side CPU comparison of our backend against PyTorch's conv2d, same machine, same run.
 #
 # Usage: jmh/peers/compare-cpu.sh [rounds] [reps] [threads]     (defaults: 3 rounds, 5 reps, 2 threads)
+#        CPU_ALGOS="auto gemm winograd" jmh/peers/compare-cpu.sh ...  also times our backend with each other
+#        algorithm (spatialconv.cpu.conv) in the same rounds, and prints each against the default (auto)
 #
 # For every round and shape it runs one fresh JVM (org.spatialconv.jmh.ConvPassTimer) and one fresh Python
 # (torch_conv2d.py), alternating which goes first, each timing its passes after 5 warm-up iterations (the JIT needs a few) and printing
@@ -25,14 +27,25 @@ fi
 
 raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
-ours() { java -Xmx8g -cp "$JAR" org.spatialconv.jmh.ConvPassTimer "$1" "$THREADS" "$WARMUP" "$REPS" 2>/dev/null; }
+ALGOS=${CPU_ALGOS:-auto}
+case " $ALGOS " in *" auto "*) ;; *) ALGOS="auto $ALGOS" ;; esac
+for a in $ALGOS; do
+  case "$a" in auto|gemm|winograd) ;; *) echo "compare-cpu: CPU_ALGOS: '$a' is not auto, gemm or winograd" >&2; exit 2 ;; esac
+done
+ours() { java -Dspatialconv.cpu.conv="${2:-auto}" -Xmx8g -cp "$JAR" org.spatialconv.jmh.ConvPassTimer "$1" "$THREADS" "$WARMUP" "$REPS" 2>/dev/null; }
+# Our backend with every algorithm in $ALGOS; the default (auto) is labelled "ours", the others "ours-<algo>".
+all_ours() {
+  for a in $ALGOS; do
+    if [ "$a" = auto ]; then echo "ours $(ours "$1")"; else echo "ours-$a $(ours "$1" "$a")"; fi
+  done
+}
 torch() { "$PY" jmh/peers/torch_conv2d.py "$1" "$THREADS" "$WARMUP" "$REPS"; }
 for round in $(seq "$ROUNDS"); do
   for shape in $SHAPES; do
     if [ $((round % 2)) -eq 1 ]; then
-      echo "ours $(ours "$shape")" >>"$raw"; echo "torch $(torch "$shape")" >>"$raw"
+      all_ours "$shape" >>"$raw"; echo "torch $(torch "$shape")" >>"$raw"
     else
-      echo "torch $(torch "$shape")" >>"$raw"; echo "ours $(ours "$shape")" >>"$raw"
+      echo "torch $(torch "$shape")" >>"$raw"; all_ours "$shape" >>"$raw"
     fi
     echo "round $round/$ROUNDS $shape done" >&2
   done
@@ -71,6 +84,18 @@ if sys.argv[3] == "1":
         tf = gf / statistics.median(d["fwd_cpu_ms"] for d in by["torch"]) * 1e3
         tb = 2 * gf / statistics.median(d["bwd_cpu_ms"] for d in by["torch"]) * 1e3
         print(f"| {shape} | {of:.1f} | {tf:.1f} | {of / tf:.2f}x | {ob:.1f} | {tb:.1f} | {ob / tb:.2f}x |")
+others = sorted(w for w in backend if w.startswith("ours-"))
+for other in others:
+    print()
+    print(f"ours (auto) against {other} ({backend[other]}), same rounds; ratio > 1: auto faster:")
+    print()
+    print(f"| N,C,H,W,K,R | auto fwd ms | {other} fwd ms | fwd ratio | auto bwd ms | {other} bwd ms | bwd ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for shape, by in rows.items():
+        med = lambda who, key: statistics.median(d[key] for d in by[who])
+        af, of = med("ours", "fwd_ms"), med(other, "fwd_ms")
+        ab, ob = med("ours", "bwd_ms"), med(other, "bwd_ms")
+        print(f"| {shape} | {af:.1f} | {of:.1f} | {of / af:.2f}x | {ab:.1f} | {ob:.1f} | {ob / ab:.2f}x |")
 print()
 print("median ms per shape (ours fwd / bwd-data / bwd-filter; torch fwd / bwd):")
 for shape, by in rows.items():

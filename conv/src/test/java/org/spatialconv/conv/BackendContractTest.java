@@ -51,6 +51,14 @@ public abstract class BackendContractTest {
         }
     }
 
+    /**
+     * The {@code i}-th case of the random tests: {@link #randomCase} unless a subclass narrows the geometries to
+     * the ones a particular path of its backend takes.
+     */
+    protected Case nextCase(Random rnd, int i) {
+        return randomCase(rnd, i);
+    }
+
     /** Generates the {@code i}-th random case; sizes are small so the float64 reference stays fast. */
     public static Case randomCase(Random rnd, int i) {
         while (true) {
@@ -76,15 +84,22 @@ public abstract class BackendContractTest {
             if (g.outputSize(0, h) < 1 || g.outputSize(1, wd) < 1) {
                 continue;
             }
-            Shape xs = Shape.nchw(n, cg * groups, h, wd);
-            Shape ws = g.weightShape(cg * groups, kg * groups);
-            Shape ys = g.outputShape(xs, ws);
-            Tensor x = random(rnd, xs);
-            Tensor w = random(rnd, ws);
-            Tensor bias = rnd.nextBoolean() ? random(rnd, Shape.of(ys.c())) : null;
-            Tensor dy = random(rnd, ys);
-            return new Case(i, xs, ws, ys, g, x, w, bias, dy, randomWindow(rnd, ys), randomWindow(rnd, xs));
+            return caseFor(rnd, i, g, Shape.nchw(n, cg * groups, h, wd), kg * groups);
         }
+    }
+
+    /**
+     * Case {@code i} for input shape {@code xs}, geometry {@code g} and {@code filters} filters: random data, a
+     * bias half of the time, and random windows of the output and the input.
+     */
+    public static Case caseFor(Random rnd, int i, ConvGeometry g, Shape xs, int filters) {
+        Shape ws = g.weightShape(xs.c(), filters);
+        Shape ys = g.outputShape(xs, ws);
+        Tensor x = random(rnd, xs);
+        Tensor w = random(rnd, ws);
+        Tensor bias = rnd.nextBoolean() ? random(rnd, Shape.of(ys.c())) : null;
+        Tensor dy = random(rnd, ys);
+        return new Case(i, xs, ws, ys, g, x, w, bias, dy, randomWindow(rnd, ys), randomWindow(rnd, xs));
     }
 
     private static Tensor random(Random rnd, Shape s) {
@@ -155,7 +170,7 @@ public abstract class BackendContractTest {
         Random rnd = new Random(SEED);
         int compared = 0;
         for (int i = 0; i < CASES; i++) {
-            Case c = randomCase(rnd, i);
+            Case c = nextCase(rnd, i);
             double[] want = ReferenceConv.forward(c.x(), c.w(), c.bias(), c.g());
             Tensor y = Tensor.zeros(c.ys());
             y.fill(SENTINEL);
@@ -174,7 +189,7 @@ public abstract class BackendContractTest {
         Random rnd = new Random(SEED + 1);
         int compared = 0;
         for (int i = 0; i < CASES; i++) {
-            Case c = randomCase(rnd, i);
+            Case c = nextCase(rnd, i);
             double[] want = ReferenceConv.backwardData(c.dy(), c.w(), c.g(), c.xs());
             Tensor dx = Tensor.zeros(c.xs());
             dx.fill(SENTINEL);
@@ -193,7 +208,7 @@ public abstract class BackendContractTest {
         Random rnd = new Random(SEED + 2);
         int compared = 0;
         for (int i = 0; i < CASES; i++) {
-            Case c = randomCase(rnd, i);
+            Case c = nextCase(rnd, i);
             double[] full = ReferenceConv.backwardFilter(c.x(), c.dy(), c.g(), c.ws());
             Tensor dw = Tensor.zeros(c.ws());
             dw.fill(SENTINEL);
@@ -224,7 +239,7 @@ public abstract class BackendContractTest {
         Random rnd = new Random(SEED + 3);
         int compared = 0;
         for (int i = 0; i < CASES; i++) {
-            Case c = randomCase(rnd, i);
+            Case c = nextCase(rnd, i);
             Tensor db = Tensor.zeros(Shape.of(c.ys().c()));
             db.fill(SENTINEL);
             backend.biasBackward(c.dy(), db);
@@ -250,7 +265,7 @@ public abstract class BackendContractTest {
         Random rnd = new Random(SEED + 4);
         int compared = 0;
         for (int i = 0; i < CASES / 2; i++) {
-            Case c = randomCase(rnd, i);
+            Case c = nextCase(rnd, i);
             double[] want = ReferenceConv.forward(c.x(), c.w(), c.bias(), c.g());
             Tensor y = Tensor.zeros(c.ys());
             y.fill(SENTINEL);

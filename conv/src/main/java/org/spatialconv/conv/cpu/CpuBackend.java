@@ -8,7 +8,8 @@ import org.spatialconv.conv.Tensor;
 import org.spatialconv.conv.Window;
 
 /**
- * Multithreaded CPU backend: every pass is bounded im2col tiles times SGEMM.
+ * Multithreaded CPU backend: every pass is bounded im2col tiles times SGEMM, or for 3x3 stride-1 layers
+ * Winograd F(2x2,3x3) tiles times SGEMM ({@link CpuConfig.Algorithm}).
  *
  * <p>Work is split into tasks of (sample, group, band of rows of the tensor the pass writes or reads), so a single
  * large sample still keeps every worker busy. Within a task, rows are processed in tiles whose im2col matrix fits
@@ -43,9 +44,19 @@ public final class CpuBackend implements Backend {
         return NAME;
     }
 
-    /** Which kernels run, e.g. {@code cpu: im2col+sgemm, native BLAS (...), 2 threads}. */
+    /**
+     * Which kernels run, e.g. {@code cpu: im2col+sgemm, winograd F(2x2,3x3) for 3x3 stride-1 layers at least 64
+     * wide with >= 128 channels and filters per group (>= 64 at widths >= 128), native BLAS (...), 2 thread(s)}.
+     */
     public String describe() {
-        return NAME + ": im2col+sgemm, " + Sgemm.describe() + ", " + config.threads() + " thread(s)"
+        String kernels = switch (config.algorithm()) {
+            case AUTO -> "im2col+sgemm, winograd F(2x2,3x3) for 3x3 stride-1 layers at least " + Winograd.MIN_WIDTH
+                    + " wide with >= " + Winograd.WIDE_CHANNELS + " channels and filters per group (>= "
+                    + Winograd.MIN_CHANNELS + " at widths >= " + Winograd.WIDE_WIDTH + ")";
+            case GEMM -> "im2col+sgemm (winograd off)";
+            case WINOGRAD -> "winograd F(2x2,3x3) for every 3x3 stride-1 layer, im2col+sgemm for the others";
+        };
+        return NAME + ": " + kernels + ", " + Sgemm.describe() + ", " + config.threads() + " thread(s)"
                 + (config.threads() > 1 && Sgemm.mayOversubscribe() ? " [WARNING: set OPENBLAS_NUM_THREADS=1]" : "");
     }
 

@@ -10,7 +10,8 @@ import org.spatialconv.conv.Window;
  *   <li>backward-data: {@code col[crs x P] = W^T * dY[kg x P]}, then col2im adds it onto {@code dx};</li>
  *   <li>backward-filter: {@code dW[kg x crs] += dY[kg x P] * col^T}.</li>
  * </ul>
- * Width-stride-1 layers take {@link ShiftedTaps} for forward and backward-filter instead.
+ * 3x3 stride-1 layers may take {@link Winograd} instead (see {@link CpuConfig.Algorithm}), and other width-stride-1
+ * layers take {@link ShiftedTaps} for forward and backward-filter.
  * {@code P} is the number of output positions in a tile. When a tile spans whole output rows, {@code Y} and
  * {@code dY} are used in place (row stride {@code oh*ow} between filters); otherwise they go through scratch.
  */
@@ -35,8 +36,27 @@ final class Passes {
         }
     }
 
+    /**
+     * True when a pass of this layer over a window {@code width} columns wide takes {@link Winograd} under
+     * {@code cfg}'s algorithm.
+     */
+    static boolean winograd(Geo g, CpuConfig cfg, int width) {
+        switch (cfg.algorithm()) {
+            case WINOGRAD:
+                return Winograd.applies(g);
+            case AUTO:
+                return Winograd.preferred(g, width);
+            default:
+                return false;
+        }
+    }
+
     static void forward(Geo g, float[] x, float[] w, float[] bias, float[] y, Window win, CpuConfig cfg,
             WorkerPool pool) {
+        if (winograd(g, cfg, win.hi(1) - win.lo(1))) {
+            Winograd.forward(g, x, w, bias, y, win, cfg, pool);
+            return;
+        }
         int h0 = win.lo(0);
         int h1 = win.hi(0);
         int w0 = win.lo(1);
@@ -153,6 +173,10 @@ final class Passes {
 
     static void backwardFilter(Geo g, float[] x, float[] dy, float[] dw, Window win, CpuConfig cfg,
             WorkerPool pool) {
+        if (winograd(g, cfg, win.hi(1) - win.lo(1))) {
+            Winograd.backwardFilter(g, x, dy, dw, win, cfg, pool);
+            return;
+        }
         int h0 = win.lo(0);
         int h1 = win.hi(0);
         int w0 = win.lo(1);

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.spatialconv.conv.Setting;
 import org.spatialconv.conv.reference.ReferenceConv;
 
 /**

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.spatialconv.conv.Setting;
 
 /**
  * Chooses, once per problem key, which tile variant of the custom forward / backward-data kernels runs it

@@ -1,4 +1,4 @@
-package org.spatialconv.conv.cuda;
+package org.spatialconv.conv;
 
 import java.util.Locale;
 import java.util.Optional;
@@ -7,9 +7,9 @@ import java.util.Optional;
  * A setting read from a system property, else an environment variable: its trimmed, lower-case value and where it
  * came from ({@code spatialconv.conv.tile=measure}), for the error messages that name it.
  */
-record Setting(String value, String source) {
+public record Setting(String value, String source) {
     /** The setting, or empty where neither the property value nor the environment value is set (non-blank). */
-    static Optional<Setting> read(String propertyName, String property, String envName, String env) {
+    public static Optional<Setting> read(String propertyName, String property, String envName, String env) {
         String name;
         String raw;
         if (property != null && !property.isBlank()) {
