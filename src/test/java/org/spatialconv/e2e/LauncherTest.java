@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.io.NpyFile;
+import org.spatialconv.conv.reference.ReferenceConv;
 
 /**
  * The {@code ./spatialconv} launcher as users run it, on the jars this build just made
@@ -94,6 +95,32 @@ class LauncherTest {
         assertEquals(0, r.exitCode(), r.describe());
         assertEquals("", r.err(), r.describe());
         assertEquals(Shape.nchw(1, 3, 7, 7), NpyFile.readShape(dir.resolve("y.npy")));
+    }
+
+    /**
+     * SPATIALCONV_CPU_CONV picks the CPU algorithm: a wrong value is one error line naming the setting, and the
+     * Winograd and im2col paths give the same layer to rounding.
+     */
+    @Test
+    void cpuAlgorithmSetting() throws Exception {
+        Random rnd = new Random(11);
+        NpyFile.write(dir.resolve("x.npy"), ConvCliTest.random(Shape.nchw(2, 5, 9, 12), rnd));
+        NpyFile.write(dir.resolve("w.npy"), ConvCliTest.random(Shape.nchw(4, 5, 3, 3), rnd));
+        Run bad = run(Map.of("SPATIALCONV_CPU_CONV", "fast"), "conv", "--input", "x.npy", "--weight", "w.npy",
+                "--padding", "1", "--output", "bad.npy");
+        assertEquals(2, bad.exitCode(), bad.describe());
+        assertEquals(List.of("spatialconv: error: SPATIALCONV_CPU_CONV=fast is not a CPU convolution algorithm; use "
+                + "auto, gemm or winograd"), bad.err().lines().toList(), bad.describe());
+        assertTrue(Files.notExists(dir.resolve("bad.npy")));
+        for (String algo : List.of("gemm", "winograd")) {
+            Run r = run(Map.of("SPATIALCONV_CPU_CONV", algo), "conv", "--input", "x.npy", "--weight", "w.npy",
+                    "--padding", "1", "--output", algo + ".npy");
+            assertEquals(0, r.exitCode(), r.describe());
+        }
+        float[] gemm = NpyFile.read(dir.resolve("gemm.npy")).data();
+        float[] winograd = NpyFile.read(dir.resolve("winograd.npy")).data();
+        double err = ReferenceConv.relativeL2(winograd, gemm);
+        assertTrue(err < 1e-5, "winograd vs gemm relative L2 " + err);
     }
 
     @Test

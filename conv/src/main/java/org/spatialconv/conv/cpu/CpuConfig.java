@@ -2,6 +2,7 @@ package org.spatialconv.conv.cpu;
 
 import java.util.Optional;
 import org.spatialconv.conv.Setting;
+import org.spatialconv.conv.SettingException;
 
 /**
  * Immutable tuning of a {@link CpuBackend}.
@@ -47,7 +48,7 @@ public record CpuConfig(int threads, int scratchFloats, int bandsPerThread, Algo
                 case "winograd":
                     return WINOGRAD;
                 default:
-                    throw new IllegalArgumentException(s.get().source() + " is not a CPU convolution algorithm;"
+                    throw new SettingException(s.get().source() + " is not a CPU convolution algorithm;"
                             + " use auto, gemm or winograd");
             }
         }

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.spatialconv.conv.Setting;
+import org.spatialconv.conv.SettingException;
 import org.spatialconv.conv.reference.ReferenceConv;
 
 /**
@@ -112,7 +113,7 @@ public final class EngineSelector<K> {
         this.policy = policy;
         if (policy.engine() != null) {
             if (!known.contains(policy.engine())) {
-                throw new IllegalArgumentException(policy.source() + ": unknown engine '" + policy.engine()
+                throw new SettingException(policy.source() + ": unknown engine '" + policy.engine()
                         + "' (one of auto, " + String.join(", ", known) + ")");
             }
             String why = unusable.get(policy.engine());

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.spatialconv.conv.Setting;
+import org.spatialconv.conv.SettingException;
 
 /**
  * Chooses, once per problem key, which tile variant of the custom forward / backward-data kernels runs it
@@ -87,7 +88,7 @@ public final class TileSelector<K> {
             if (s.get().value().equals("tf32")) {
                 return true;
             }
-            throw new IllegalArgumentException(s.get().source() + ": unknown math mode (fp32 or tf32)");
+            throw new SettingException(s.get().source() + ": unknown math mode (fp32 or tf32)");
         }
 
         /**
@@ -111,7 +112,7 @@ public final class TileSelector<K> {
                     return new Policy(Mode.MEASURE, null, source, false);
                 default:
                     if (!ConvLaunch.isGemmVariant(value)) {
-                        throw new IllegalArgumentException(source + ": unknown tile policy (one of auto, heuristic, "
+                        throw new SettingException(source + ": unknown tile policy (one of auto, heuristic, "
                                 + "measure, " + String.join(", ", ConvLaunch.variantNames()) + ", "
                                 + String.join(", ", ConvLaunch.TF32_VARIANTS) + ")");
                     }

@@ -34,9 +34,11 @@ import picocli.CommandLine.Option;
         sortOptions = false, description = {"Measures this machine and writes a machine profile (JSON)."})
 public final class CalibrateCommand extends CliCommand {
     @Option(names = "--backend", defaultValue = "cpu", paramLabel = "cpu|cuda",
-            description = "Backend whose kernels are timed. Default: ${DEFAULT-VALUE}. With cuda, each layer runs "
-                    + "the engine and kernel tile chosen on its first call (SPATIALCONV_CONV_ENGINE, "
-                    + "SPATIALCONV_CONV_TILE and SPATIALCONV_CONV_MATH=fp32|tf32 steer that; see docs/cuda.md).")
+            description = "Backend whose kernels are timed. Default: ${DEFAULT-VALUE}. With cpu, each layer runs "
+                    + "the algorithm train will run (SPATIALCONV_CPU_CONV=auto|gemm|winograd; see "
+                    + "docs/cpu-backend.md). With cuda, each layer runs the engine and kernel tile chosen on its "
+                    + "first call (SPATIALCONV_CONV_ENGINE, SPATIALCONV_CONV_TILE and "
+                    + "SPATIALCONV_CONV_MATH=fp32|tf32 steer that; see docs/cuda.md).")
     String backend;
 
     @Option(names = "--ranks", defaultValue = "1", paramLabel = "R",

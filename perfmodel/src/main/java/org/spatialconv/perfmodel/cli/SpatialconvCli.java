@@ -8,6 +8,7 @@ import java.util.Properties;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.spatialconv.conv.SettingException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -88,8 +89,9 @@ public final class SpatialconvCli implements Runnable {
 
     private static int onExecutionError(Exception ex, CommandLine cl, ParseResult parsed) {
         PrintWriter err = cl.getErr();
-        boolean user = ex instanceof UserException;
-        String msg = ex.getMessage();
+        SettingException setting = settingCause(ex);
+        boolean user = ex instanceof UserException || setting != null;
+        String msg = setting != null ? setting.getMessage() : ex.getMessage();
         if (!user && (msg == null || msg.isBlank() || ex instanceof NullPointerException)) {
             msg = ex.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
         }
@@ -101,6 +103,19 @@ public final class SpatialconvCli implements Runnable {
         }
         err.flush();
         return user ? UserException.EXIT_CODE : EXIT_FAILURE;
+    }
+
+    /** A bad engine setting anywhere in the cause chain (a user error, like a bad option), or null. */
+    private static SettingException settingCause(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof SettingException s) {
+                return s;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return null;
     }
 
     private static boolean debugRequested(ParseResult parsed) {

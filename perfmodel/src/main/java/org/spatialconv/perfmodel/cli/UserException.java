@@ -2,7 +2,8 @@ package org.spatialconv.perfmodel.cli;
 
 /**
  * A problem with what the user asked for (bad option values, unreadable or mismatched input files, an unsupported
- * grid): reported as one line and exit code {@value #EXIT_CODE}, like a usage error. Everything else that fails
+ * grid): reported as one line and exit code {@value #EXIT_CODE}, like a usage error, as is a bad engine setting
+ * ({@link org.spatialconv.conv.SettingException}, anywhere in the cause chain). Everything else that fails
  * is a runtime failure with exit code 1.
  */
 public class UserException extends RuntimeException {
