@@ -1,6 +1,7 @@
 package org.spatialconv.jmh;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -23,6 +24,8 @@ import org.spatialconv.conv.Backends;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
+import org.spatialconv.conv.cpu.CpuBackend;
+import org.spatialconv.conv.cpu.CpuConfig;
 
 /**
  * JMH benchmarks of the three convolution passes of a backend at the layer shapes of issue 2 (stride 1, padding
@@ -48,6 +51,14 @@ public class ConvPassBenchmark {
     @Param({"cpu"})
     public String backend;
 
+    /**
+     * The CPU backend's algorithm for 3x3 stride-1 layers ({@code auto}, {@code gemm} or {@code winograd}, see
+     * {@code CpuConfig.Algorithm}); compare them with {@code -p cpuAlgorithm=auto,gemm,winograd}. Ignored by other
+     * backends.
+     */
+    @Param({"auto"})
+    public String cpuAlgorithm;
+
     private Backend impl;
     private ConvGeometry g;
     private Tensor x;
@@ -72,7 +83,12 @@ public class ConvPassBenchmark {
         y = Tensor.zeros(ys);
         dx = Tensor.zeros(xs);
         dw = Tensor.zeros(ws);
-        impl = Backends.create(backend, BackendOptions.threads(threads));
+        if (backend.equals(CpuBackend.NAME)) {
+            impl = new CpuBackend(CpuConfig.defaults(threads)
+                    .withAlgorithm(CpuConfig.Algorithm.valueOf(cpuAlgorithm.toUpperCase(Locale.ROOT))));
+        } else {
+            impl = Backends.create(backend, BackendOptions.threads(threads));
+        }
     }
 
     /** Closes the backend (stops its workers). */
