@@ -53,5 +53,8 @@ class BenchCliTest {
         assertEquals(6, positive);
         assertEquals("3", entries.get("iterations"));
         assertEquals("2", entries.get("threads"));
+        assertEquals("\"auto\"", entries.get("cpu_algorithm"), "the default CPU algorithm\n" + text);
+        assertTrue(res.out().lines().anyMatch(l -> l.startsWith("backend=cpu (SPATIALCONV_CPU_CONV=auto) grid=")),
+                res.describe());
     }
 }

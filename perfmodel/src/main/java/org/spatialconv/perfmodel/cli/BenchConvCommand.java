@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import org.spatialconv.conv.ConvGeometry;
 import org.spatialconv.conv.Shape;
 import org.spatialconv.conv.Tensor;
+import org.spatialconv.conv.cpu.CpuConfig;
 import org.spatialconv.conv.io.AtomicFiles;
 import org.spatialconv.perfmodel.machine.Calibration;
 import picocli.CommandLine.Command;
@@ -150,8 +151,9 @@ public final class BenchConvCommand extends CliCommand {
         PrintWriter out = out();
         out.printf(Locale.ROOT, "bench conv: N=%d C=%d H=%d W=%d K=%d kernel=%dx%d stride=%s padding=%s -> output %s%n",
                 batch, channels, size.h(), size.w(), filters, kernel.h(), kernel.w(), stride, padding, ys);
-        out.printf(Locale.ROOT, "backend=%s grid=%s threads=%d iterations=%d (after %d warm-up), %.4g GFLOP per pass%n",
-                LayerExecution.BACKEND, grid, t, iterations, WARMUP, flops / 1e9);
+        out.printf(Locale.ROOT, "backend=%s (%s=%s) grid=%s threads=%d iterations=%d (after %d warm-up), %.4g GFLOP "
+                + "per pass%n", LayerExecution.BACKEND, CpuConfig.ALGORITHM_ENV, cpuAlgorithm(), grid, t, iterations,
+                WARMUP, flops / 1e9);
         out.printf(Locale.ROOT, "%-16s %12s %12s %12s %12s%n", "pass", "median ms", "min ms", "max ms", "GFLOP/s");
         for (int p = 0; p < 3; p++) {
             double[] s = ms[p].clone();
@@ -166,6 +168,12 @@ public final class BenchConvCommand extends CliCommand {
             writeJson(median, gflops, ms, t, flops);
         }
         return 0;
+    }
+
+    /** The CPU backend's algorithm setting in effect (docs/cpu-backend.md, "Which algorithm"). */
+    private static String cpuAlgorithm() {
+        return CpuConfig.Algorithm.fromSettings(System.getProperty(CpuConfig.ALGORITHM_PROPERTY),
+                System.getenv(CpuConfig.ALGORITHM_ENV)).name().toLowerCase(Locale.ROOT);
     }
 
     private void writeJson(double[] median, double[] gflops, double[][] ms, int t, double flops) throws IOException {
@@ -195,6 +203,7 @@ public final class BenchConvCommand extends CliCommand {
         m.put("iterations", iterations);
         m.put("warmup", WARMUP);
         m.put("backend", LayerExecution.BACKEND);
+        m.put("cpu_algorithm", cpuAlgorithm());
         StringBuilder b = new StringBuilder("{");
         for (Map.Entry<String, Object> e : m.entrySet()) {
             if (b.length() > 1) {
