@@ -52,11 +52,13 @@ final class Winograd {
 
     /**
      * The automatic choice, from single-core CPU time of all three passes against im2col + SGEMM on this machine
-     * (docs/cpu-results.md): Winograd was 1.3-1.65x faster with 128 channels and filters at widths 64 and 128 and
-     * with 64 at widths 128 and 256; it lost with 16 or 32 channels, and at widths of 16 to 64 with 64 channels or
-     * 28 and less with more, where a tile row is too short for its transforms to run at full speed.
+     * (docs/cpu-backend.md, "Which algorithm"): Winograd was 1.3-1.65x faster with 128 channels and filters at widths
+     * 64 and 128 and with 64 at widths 128 and 256. It lost with 16 or 32 channels, with 64 at widths 28 and 64, and
+     * with 256 at width 16, and was within noise with 64 at width 56 and 128 at width 28: on narrow windows a tile
+     * row is too short for the transforms' loops to run at vector speed.
      *
-     * @param width columns of the window the pass computes (output for forward, input for backward-data)
+     * @param width columns of the window the pass computes: of {@code y} for forward, of {@code dx} for
+     *              backward-data, of {@code dy} for backward-filter
      */
     static boolean preferred(Geo g, int width) {
         int narrow = Math.min(g.cg, g.kg);
@@ -66,7 +68,7 @@ final class Winograd {
 
     static void forward(Geo g, float[] x, float[] w, float[] bias, float[] y, Window win, CpuConfig cfg,
             WorkerPool pool) {
-        float[] u = transformWeights(g, w);
+        float[] u = transformWeights(g, w, pool);
         Chunk chunk = Chunk.of(g, cfg, Geo.ceilDiv(win.hi(1) - win.lo(1), 2), 1);
         Scratch[] scratch = new Scratch[pool.threads()];
         eachChunk(g, win, cfg, pool, chunk, (worker, t, oy0, ox0, nr, nc) -> {
@@ -124,11 +126,13 @@ final class Winograd {
 
     /**
      * How many tiles one SGEMM covers: {@code rows} tile rows of {@code cols} tiles, so that the transformed inputs
-     * and outputs of a chunk, {@code 16 * (cg + kg)} floats per tile, fit in the worker's scratch budget.
+     * and outputs of a chunk, {@code 16 * (cg + kg)} floats per tile, fit in {@code scale} times the worker's
+     * scratch budget.
      */
     private record Chunk(int rows, int cols) {
         static Chunk of(Geo g, CpuConfig cfg, int tileCols, int scale) {
-            int tiles = (int) Math.max(1, (long) scale * g.budget(cfg.scratchFloats()) / ((long) POINTS * (g.cg + g.kg)));
+            long budget = (long) scale * g.budget(cfg.scratchFloats());
+            int tiles = (int) Math.max(1, budget / ((long) POINTS * (g.cg + g.kg)));
             int cols = Math.max(1, Math.min(tileCols, tiles));
             return new Chunk(Math.max(1, tiles / cols), cols);
         }
@@ -186,11 +190,14 @@ final class Winograd {
         }
     }
 
-    /** {@code U[xi][k][c] = (G w[k][c] G^T)[xi]} for every filter of every group, computed in double. */
-    static float[] transformWeights(Geo g, float[] w) {
+    /**
+     * {@code U[xi][k][c] = (G w[k][c] G^T)[xi]} for every filter of every group, computed in double, one task per
+     * filter.
+     */
+    static float[] transformWeights(Geo g, float[] w, WorkerPool pool) {
         float[] u = new float[POINTS * g.k * g.cg];
-        double[] t = new double[12];
-        for (int k = 0; k < g.k; k++) {
+        pool.run(g.k, (worker, k) -> {
+            double[] t = new double[12];
             for (int c = 0; c < g.cg; c++) {
                 int o = (k * g.cg + c) * 9;
                 for (int s = 0; s < 3; s++) {
@@ -213,7 +220,7 @@ final class Winograd {
                     u[((xi + 3) * g.k + k) * g.cg + c] = (float) b2;
                 }
             }
-        }
+        });
         return u;
     }
 
