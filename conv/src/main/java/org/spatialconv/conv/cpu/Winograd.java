@@ -34,13 +34,13 @@ final class Winograd {
     /** Points of the 4x4 transformed tile. */
     private static final int POINTS = 16;
     /** The automatic choice needs a window at least this many columns wide... */
-    static final int MIN_WIDTH = 64;
+    static final int MIN_WIDTH = 16;
     /** ...and at least this many channels and filters per group... */
     static final int WIDE_CHANNELS = 128;
     /** ...or at least this many of each and a window at least {@link #WIDE_WIDTH} columns wide. */
     static final int MIN_CHANNELS = 64;
     /** See {@link #MIN_CHANNELS}. */
-    static final int WIDE_WIDTH = 128;
+    static final int WIDE_WIDTH = 56;
 
     private Winograd() {
     }
@@ -51,11 +51,11 @@ final class Winograd {
     }
 
     /**
-     * The automatic choice, from single-core CPU time of all three passes against im2col + SGEMM on this machine
-     * (docs/cpu-backend.md, "Which algorithm"): Winograd was 1.3-1.65x faster with 128 channels and filters at widths
-     * 64 and 128 and with 64 at widths 128 and 256. It lost with 16 or 32 channels, with 64 at widths 28 and 64, and
-     * with 256 at width 16, and was within noise with 64 at width 56 and 128 at width 28: on narrow windows a tile
-     * row is too short for the transforms' loops to run at vector speed.
+     * The automatic choice, from JMH's steady-state times of all three passes against im2col + SGEMM on this machine
+     * (2 threads; docs/cpu-backend.md, "Which algorithm"): Winograd was 1.2-1.5x faster with 64 or more channels
+     * and filters at widths 128 and 256, 1.0-1.2x with 64 at widths 56 and 64 and with 128 and 256 at widths 28
+     * and 16, and tied or lost with 64 at width 28 and with 16 or 32 channels, where the transforms cost about what
+     * the saved multiply-adds do.
      *
      * @param width columns of the window the pass computes: of {@code y} for forward, of {@code dx} for
      *              backward-data, of {@code dy} for backward-filter
