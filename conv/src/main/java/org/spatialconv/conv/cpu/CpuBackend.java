@@ -45,8 +45,8 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Which kernels run, e.g. {@code cpu: im2col+sgemm, winograd F(2x2,3x3) for 3x3 stride-1 layers at least 16
-     * wide with >= 128 channels and filters per group (>= 64 at widths >= 56), native BLAS (...), 2 thread(s)}.
+     * Which kernels run, e.g. {@code cpu: im2col+sgemm, winograd F(2x2,3x3) for 3x3 stride-1 layers at least 64
+     * wide with >= 128 channels and filters per group (>= 64 at widths >= 128), native BLAS (...), 2 thread(s)}.
      */
     public String describe() {
         String kernels = switch (config.algorithm()) {

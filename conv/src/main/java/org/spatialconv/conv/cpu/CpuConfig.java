@@ -22,8 +22,8 @@ public record CpuConfig(int threads, int scratchFloats, int bandsPerThread, Algo
 
     /**
      * How a 3x3, stride-1, dilation-1 convolution is computed (every other layer always takes im2col + SGEMM):
-     * {@code AUTO} takes Winograd F(2x2,3x3) where the window is at least 16 columns wide and both channels and
-     * filters per group are at least 128, or at least 64 with a window at least 56 wide (measured faster there), and
+     * {@code AUTO} takes Winograd F(2x2,3x3) where the window is at least 64 columns wide and both channels and
+     * filters per group are at least 128, or at least 64 with a window at least 128 wide (measured faster there), and
      * im2col + SGEMM otherwise; {@code GEMM} always im2col + SGEMM; {@code WINOGRAD} Winograd for every such layer.
      */
     public enum Algorithm {

@@ -34,13 +34,13 @@ final class Winograd {
     /** Points of the 4x4 transformed tile. */
     private static final int POINTS = 16;
     /** The automatic choice needs a window at least this many columns wide... */
-    static final int MIN_WIDTH = 16;
+    static final int MIN_WIDTH = 64;
     /** ...and at least this many channels and filters per group... */
     static final int WIDE_CHANNELS = 128;
     /** ...or at least this many of each and a window at least {@link #WIDE_WIDTH} columns wide. */
     static final int MIN_CHANNELS = 64;
     /** See {@link #MIN_CHANNELS}. */
-    static final int WIDE_WIDTH = 56;
+    static final int WIDE_WIDTH = 128;
 
     private Winograd() {
     }
@@ -51,11 +51,11 @@ final class Winograd {
     }
 
     /**
-     * The automatic choice, from JMH's steady-state times of all three passes against im2col + SGEMM on this machine
-     * (2 threads; docs/cpu-backend.md, "Which algorithm"): Winograd was 1.2-1.5x faster with 64 or more channels
-     * and filters at widths 128 and 256, 1.0-1.2x with 64 at widths 56 and 64 and with 128 and 256 at widths 28
-     * and 16, and tied or lost with 64 at width 28 and with 16 or 32 channels, where the transforms cost about what
-     * the saved multiply-adds do.
+     * The automatic choice, where Winograd was faster than im2col + SGEMM both in JMH's steady state and in fresh
+     * JVMs after a few calls (docs/cpu-backend.md, "Which algorithm"): 1.2-1.65x with 128 channels and filters at
+     * widths 64 and 128 and with 64 at widths 128 and 256. On narrower windows JMH still measured 1.0-1.2x, but
+     * fresh-JVM runs were bimodal (up to 1.35x slower at 8x64x56x56), because the transforms' loops take longer to
+     * be compiled well; with 16 or 32 channels it lost.
      *
      * @param width columns of the window the pass computes: of {@code y} for forward, of {@code dx} for
      *              backward-data, of {@code dy} for backward-filter

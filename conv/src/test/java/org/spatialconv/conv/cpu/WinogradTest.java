@@ -26,15 +26,15 @@ class WinogradTest {
     @Test
     void automaticChoiceTakesWinogradForWide3x3Stride1LayersOnly() {
         CpuConfig auto = CpuConfig.defaults(1).withAlgorithm(CpuConfig.Algorithm.AUTO);
-        assertTrue(Passes.winograd(geo(128, 128, 3, 1, 1, 1), auto, 16), "128 channels and filters, width 16");
-        assertFalse(Passes.winograd(geo(256, 256, 3, 1, 1, 1), auto, 15), "width 15");
-        assertTrue(Passes.winograd(geo(64, 64, 3, 1, 1, 1), auto, 56), "64 and width 56");
-        assertFalse(Passes.winograd(geo(64, 64, 3, 1, 1, 1), auto, 55), "64 and width 55");
-        assertFalse(Passes.winograd(geo(128, 64, 3, 1, 1, 1), auto, 28), "64 filters, width 28");
+        assertTrue(Passes.winograd(geo(128, 128, 3, 1, 1, 1), auto, 64), "128 channels and filters, width 64");
+        assertFalse(Passes.winograd(geo(256, 256, 3, 1, 1, 1), auto, 63), "width 63");
+        assertTrue(Passes.winograd(geo(64, 64, 3, 1, 1, 1), auto, 128), "64 and width 128");
+        assertFalse(Passes.winograd(geo(64, 64, 3, 1, 1, 1), auto, 127), "64 and width 127");
+        assertFalse(Passes.winograd(geo(128, 64, 3, 1, 1, 1), auto, 64), "64 filters, width 64");
         assertFalse(Passes.winograd(geo(32, 256, 3, 1, 1, 1), auto, 1024), "too few channels");
         assertFalse(Passes.winograd(geo(256, 32, 3, 1, 1, 1), auto, 1024), "too few filters");
-        assertTrue(Passes.winograd(geo(512, 512, 3, 1, 1, 4), auto, 16), "128 channels and filters per group");
-        assertTrue(Passes.winograd(geo(512, 512, 3, 1, 1, 8), auto, 56), "64 per group, width 56");
+        assertTrue(Passes.winograd(geo(512, 512, 3, 1, 1, 4), auto, 64), "128 channels and filters per group");
+        assertTrue(Passes.winograd(geo(512, 512, 3, 1, 1, 8), auto, 128), "64 per group, width 128");
         assertFalse(Passes.winograd(geo(512, 512, 3, 1, 1, 16), auto, 1024), "32 per group");
         assertFalse(Passes.winograd(geo(256, 256, 5, 1, 1, 1), auto, 1024), "5x5");
         assertFalse(Passes.winograd(geo(256, 256, 3, 2, 1, 1), auto, 1024), "stride 2");
@@ -66,7 +66,7 @@ class WinogradTest {
              CpuBackend g = new CpuBackend(CpuConfig.defaults(1).withAlgorithm(CpuConfig.Algorithm.GEMM));
              CpuBackend w = new CpuBackend(CpuConfig.defaults(1).withAlgorithm(CpuConfig.Algorithm.WINOGRAD))) {
             assertTrue(a.describe().startsWith("cpu: im2col+sgemm, winograd F(2x2,3x3) for 3x3 stride-1 layers"
-                    + " at least 16 wide with >= 128 channels and filters per group (>= 64 at widths >= 56), "),
+                    + " at least 64 wide with >= 128 channels and filters per group (>= 64 at widths >= 128), "),
                     a.describe());
             assertTrue(g.describe().startsWith("cpu: im2col+sgemm (winograd off), "), g.describe());
             assertTrue(w.describe().startsWith("cpu: winograd F(2x2,3x3) for every 3x3 stride-1 layer"),
