@@ -194,7 +194,7 @@ final class Winograd {
      * {@code U[xi][k][c] = (G w[k][c] G^T)[xi]} for every filter of every group, computed in double, one task per
      * filter.
      */
-    static float[] transformWeights(Geo g, float[] w, WorkerPool pool) {
+    private static float[] transformWeights(Geo g, float[] w, WorkerPool pool) {
         float[] u = new float[POINTS * g.k * g.cg];
         pool.run(g.k, (worker, k) -> {
             double[] t = new double[12];
@@ -230,7 +230,7 @@ final class Winograd {
      * {@code System.arraycopy}: measured on JDK 17, C2 vectorizes such loops but leaves a loop scalar (3x slower)
      * when its store index and a load index differ by an offset, since the arrays might be the same one.
      */
-    static final class Lanes {
+    private static final class Lanes {
         /** Input or {@code dy} rows split into even and odd columns. */
         final float[][] even = new float[4][];
         final float[][] odd = new float[4][];
@@ -272,7 +272,7 @@ final class Winograd {
      * {@code ox0 + 2j - pw}, zero outside the image. Each input row is split into even and odd columns, so that
      * tile {@code j} reads elements {@code j} and {@code j + 1} of each half.
      */
-    static void inputTransform(Geo g, float[] x, int xBase, int oy0, int ox0, int nr, int nc, float[] v, Lanes l) {
+    private static void inputTransform(Geo g, float[] x, int xBase, int oy0, int ox0, int nr, int nc, float[] v, Lanes l) {
         int tiles = nr * nc;
         int half = nc + 1;
         int plane = g.ih * g.iw;

@@ -172,8 +172,7 @@ public final class BenchConvCommand extends CliCommand {
 
     /** The CPU backend's algorithm setting in effect (docs/cpu-backend.md, "Which algorithm"). */
     private static String cpuAlgorithm() {
-        return CpuConfig.Algorithm.fromSettings(System.getProperty(CpuConfig.ALGORITHM_PROPERTY),
-                System.getenv(CpuConfig.ALGORITHM_ENV)).name().toLowerCase(Locale.ROOT);
+        return CpuConfig.defaults(1).algorithm().name().toLowerCase(Locale.ROOT);
     }
 
     private void writeJson(double[] median, double[] gflops, double[][] ms, int t, double flops) throws IOException {
